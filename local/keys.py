@@ -1,0 +1,37 @@
+"""python -m local.keys create [--label L]: make an API key in the local (or configured) store."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from typing import Any
+
+
+def create_key(label: str | None, limits: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    from gateway.store import keys
+
+    return asyncio.run(keys.create(label, limits))
+
+
+def main(argv: list[str] | None = None) -> None:
+    from local.stack import STATE_FILE, configure
+    from local.template import load
+    from local import runtime
+
+    parser = argparse.ArgumentParser(description="Create an API key in the running local stack's store.")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("create")
+    c.add_argument("--label", default=None)
+    args = parser.parse_args(argv)
+    if not STATE_FILE.exists():
+        raise SystemExit("No local stack is running (start it with `make run`).")
+    state = json.loads(STATE_FILE.read_text())
+    runtime.ensure_path()
+    configure(load(), state["dynamodb_url"], state["simulator_url"])
+    plain, record = create_key(args.label)
+    print(json.dumps({"id": record["key_id"], "label": record["label"], "key": plain}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

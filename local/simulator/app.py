@@ -1,0 +1,159 @@
+"""The simulator's HTTP face: one prefix per provider, fault injection, and counters.
+
+    /openai/v1/chat/completions   /openai/v1/completions     OpenAI
+    /groq/openai/v1/chat/completions                          Groq
+    /mistral/v1/chat/completions                              Mistral
+
+Faults are armed over HTTP, per provider, for the next N requests::
+
+    POST /_sim/faults {"provider": "openai", "fault": "status", "status": 503, "count": 2}
+    fault: status | timeout (sleeps "seconds") | malformed (200 with a broken body)
+           | disconnect (drops the connection after "after" stream events) | slow ("delay_ms" per event)
+    DELETE /_sim/faults          disarm everything
+    GET /_sim/stats              requests served per provider
+    POST /_sim/config {"latency_ms": 0, "token_interval_ms": 0}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from local.simulator import engine, openai_format
+
+CONFIG: dict[str, float] = {
+    "latency_ms": float(os.environ.get("SIM_LATENCY_MS", "0")),
+    "token_interval_ms": float(os.environ.get("SIM_TOKEN_INTERVAL_MS", "0")),
+}
+FAULTS: dict[str, list[dict[str, Any]]] = {}
+STATS: Counter[str] = Counter()
+
+
+class Disconnect(Exception):
+    """Raised inside a streaming body: the server drops the connection mid-stream."""
+
+
+def take_fault(provider: str) -> dict[str, Any] | None:
+    queue = FAULTS.get(provider) or []
+    while queue:
+        fault = queue[0]
+        if fault.get("count", 1) <= 0:
+            queue.pop(0)
+            continue
+        fault["count"] = fault.get("count", 1) - 1
+        return dict(fault)
+    return None
+
+
+async def sse_body(frames: list[str], fault: dict[str, Any] | None) -> AsyncIterator[bytes]:
+    interval = CONFIG["token_interval_ms"] / 1000
+    if fault and fault["fault"] == "slow":
+        interval = fault.get("delay_ms", 200) / 1000
+    for i, frame in enumerate(frames):
+        if fault and fault["fault"] == "disconnect" and i >= fault.get("after", 2):
+            raise Disconnect("simulated disconnect")
+        if interval and i:
+            await asyncio.sleep(interval)
+        yield frame.encode() if frame.startswith(("event:", "data:")) else f"data: {frame}\n\n".encode()
+
+
+async def serve(
+    request: Request,
+    provider: str,
+    parse: Callable[[dict[str, Any]], engine.Turn],
+    render: Callable[[engine.Reply, str, str], dict[str, Any]],
+    stream: Callable[[engine.Reply, str, str, bool], list[str]],
+    error: Callable[[int, str], dict[str, Any]],
+    *,
+    model: str | None = None,
+    streaming: bool | None = None,
+    include_usage: Callable[[dict[str, Any]], bool] = lambda b: bool((b.get("stream_options") or {}).get("include_usage")),
+) -> Response:
+    STATS[provider] += 1
+    fault = take_fault(provider)
+    if CONFIG["latency_ms"]:
+        await asyncio.sleep(CONFIG["latency_ms"] / 1000)
+    if fault and fault["fault"] == "timeout":
+        await asyncio.sleep(fault.get("seconds", 30))
+    if fault and fault["fault"] == "status":
+        status = int(fault.get("status", 500))
+        headers = {"retry-after": "1"} if status == 429 else {}
+        return JSONResponse(error(status, fault.get("message", f"simulated {status}")), status_code=status, headers=headers)
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        return JSONResponse(error(400, "body is not JSON"), status_code=400)
+    if fault and fault["fault"] == "malformed":
+        return Response('{"id": "broken", "choices": [', media_type="application/json")
+    model = model or body.get("model", "unknown")
+    reply = engine.reply(parse(body))
+    rid = f"sim-{uuid.uuid4().hex[:16]}"
+    is_stream = body.get("stream") if streaming is None else streaming
+    if is_stream:
+        frames = stream(reply, model, rid, include_usage(body))
+        return StreamingResponse(sse_body(frames, fault), media_type="text/event-stream")
+    return JSONResponse(render(reply, model, rid))
+
+
+def openai_routes(prefix: str, provider: str) -> list[Route]:
+    f = openai_format
+
+    async def chat(request: Request) -> Response:
+        return await serve(request, provider, f.parse_chat, f.render_chat, f.stream_chat, f.error)
+
+    async def completions(request: Request) -> Response:
+        return await serve(request, provider, f.parse_completion, f.render_completion, f.stream_completion, f.error)
+
+    return [Route(f"{prefix}/chat/completions", chat, methods=["POST"]),
+            Route(f"{prefix}/completions", completions, methods=["POST"])]
+
+
+async def faults(request: Request) -> Response:
+    if request.method == "DELETE":
+        FAULTS.clear()
+        return JSONResponse({"faults": {}})
+    spec = await request.json()
+    FAULTS.setdefault(spec["provider"], []).append(spec)
+    return JSONResponse({"faults": FAULTS})
+
+
+async def config(request: Request) -> Response:
+    CONFIG.update({k: float(v) for k, v in (await request.json()).items() if k in CONFIG})
+    return JSONResponse(CONFIG)
+
+
+async def stats(request: Request) -> Response:
+    if request.method == "DELETE":
+        STATS.clear()
+    return JSONResponse(dict(STATS))
+
+
+def routes() -> list[Route]:
+    return [
+        *openai_routes("/openai/v1", "openai"),
+        *openai_routes("/groq/openai/v1", "groq"),
+        *openai_routes("/mistral/v1", "mistral"),
+        Route("/_sim/faults", faults, methods=["POST", "DELETE"]),
+        Route("/_sim/config", config, methods=["POST"]),
+        Route("/_sim/stats", stats, methods=["GET", "DELETE"]),
+    ]
+
+
+app = Starlette(routes=routes())
+
+# Base URLs of each simulated provider, relative to the simulator's root, as each SDK takes them.
+BASE_PATHS = {
+    "openai": "/openai/v1",
+    "groq": "/groq/openai/v1",
+    "mistral": "/mistral/v1",
+}

@@ -1,0 +1,98 @@
+"""What every route does the same way: read and validate the body, authenticate, build the
+request context, and write the gateway's response headers."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from gateway.auth import authenticate
+from gateway.context import RequestContext
+from gateway.errors import InvalidRequestError, PayloadTooLargeError
+from gateway.settings import get_settings
+from gateway.store.dynamo import current_context
+
+if TYPE_CHECKING:
+    from fastapi import Request
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def request_id(request: Request) -> str:
+    """API Gateway's request id when there is one (so logs, traces and the ledger agree)."""
+    event = request.scope.get("aws.event") or {}
+    rid = (event.get("requestContext") or {}).get("requestId")
+    return rid or request.headers.get("x-request-id") or f"req_{uuid.uuid4().hex}"
+
+
+def field_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part not in ("body",) and not str(part).startswith(("function-", "tagged-union")):
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def validation_error(exc: ValidationError) -> InvalidRequestError:
+    err = exc.errors(include_url=False)[0]
+    if err["type"] == "json_invalid":
+        return InvalidRequestError(
+            "We could not parse the JSON body of your request: " + err["msg"], code="invalid_json"
+        )
+    path = field_path(tuple(err["loc"]))
+    if err["type"] == "extra_forbidden":
+        return InvalidRequestError(f"Unrecognized request argument supplied: {path}", param=path, code="unknown_parameter")
+    if err["type"] == "missing":
+        return InvalidRequestError(f"Missing required parameter: '{path}'.", param=path, code="missing_required_parameter")
+    msg = err["msg"].removeprefix("Value error, ")
+    return InvalidRequestError(f"Invalid value for '{path}': {msg}", param=path or None, code="invalid_value")
+
+
+async def read_body(request: Request, model: type[M]) -> M:
+    limit = get_settings().max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(f"The request body is larger than the {limit}-byte limit.")
+    body = await request.body()
+    if len(body) > limit:
+        raise PayloadTooLargeError(f"The request body is larger than the {limit}-byte limit.")
+    if not body.strip():
+        raise InvalidRequestError("The request body is empty; send a JSON object.", code="invalid_json")
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+
+
+async def context(request: Request) -> RequestContext:
+    rid = request_id(request)
+    request.state.request_id = rid
+    ctx = RequestContext(request_id=rid, principal=None)  # type: ignore[arg-type]
+    current_context.set(ctx)
+    ctx.principal = await authenticate(request.headers)
+    ctx.app_id = (request.headers.get("x-app-id") or "Unknown")[:128]
+    request.state.ctx = ctx
+    return ctx
+
+
+def gateway_headers(ctx: RequestContext, model: str, tier: str | None, cost: float | None) -> dict[str, str]:
+    headers = {
+        "x-request-id": ctx.request_id,
+        "x-gateway-model": model,
+        "x-gateway-attempts": str(ctx.attempts),
+        "server-timing": f'store;dur={ctx.store_ms:.3f};desc="{ctx.store_calls} calls", '
+        f"upstream;dur={ctx.upstream_ms:.3f}",
+    }
+    if ctx.provider:
+        headers["x-gateway-provider"] = ctx.provider
+    if tier:
+        headers["x-gateway-tier"] = tier
+    if cost is not None:
+        headers["x-gateway-cost"] = f"{cost:.9f}".rstrip("0").rstrip(".") or "0"
+    if ctx.dropped_params:
+        headers["x-gateway-dropped-params"] = ",".join(ctx.dropped_params)
+    return headers

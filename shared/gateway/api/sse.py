@@ -1,0 +1,44 @@
+"""Server-sent events out: one ``data:`` frame per chunk, an error frame if the provider
+breaks after the stream began, and ``[DONE]`` always last."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from starlette.responses import StreamingResponse
+
+from gateway.errors import GatewayError
+from gateway.schemas import ChatCompletionChunk
+
+SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+DONE = b"data: [DONE]\n\n"
+
+
+def frame(payload: str) -> bytes:
+    return b"data: " + payload.encode() + b"\n\n"
+
+
+async def encode(
+    items: AsyncIterator[ChatCompletionChunk | GatewayError],
+    render: Callable[[ChatCompletionChunk], str],
+) -> AsyncIterator[bytes]:
+    async for item in items:
+        if isinstance(item, GatewayError):
+            yield frame(json.dumps(item.to_envelope()))
+            break
+        yield frame(render(item))
+    yield DONE
+
+
+def response(body: AsyncIterator[bytes], headers: dict[str, str]) -> StreamingResponse:
+    return StreamingResponse(body, media_type="text/event-stream", headers={**SSE_HEADERS, **headers})
+
+
+def chat_chunk(chunk: ChatCompletionChunk) -> str:
+    return chunk.model_dump_json(exclude_none=True)
+
+
+def as_dict(chunk: ChatCompletionChunk) -> dict[str, Any]:
+    return chunk.model_dump(exclude_none=True)

@@ -1,0 +1,130 @@
+"""The catalog: providers, models, prices, tiers and provider order, as data.
+
+``catalog.json`` sits beside this module and is validated here at first use. Prices are
+USD per million tokens, as the providers publish them; ``prices_as_of`` dates them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from gateway.errors import ModelNotFoundError
+
+Tier = Literal["cheap", "mid", "premium"]
+
+CATALOG_PATH = Path(__file__).with_name("catalog.json")
+
+
+class Pricing(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    cached_input: float | None = Field(default=None, ge=0)
+    """Cache reads; absent means the provider has no discount (billed as input)."""
+    cache_write: float | None = Field(default=None, ge=0)
+    """Cache writes (Anthropic's cache_creation tokens); absent means billed as input."""
+
+
+class ServedBy(BaseModel):
+    """One provider serving a model, in the catalog's priority order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provider: str
+    model: str
+    """The model's id in that provider's own API."""
+    pricing: Pricing | None = None
+    """That provider's prices, where they differ from the model's."""
+    params: list[str] | None = None
+    """Optional request parameters this provider accepts for this model (default: the provider's)."""
+
+
+class ProviderInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    adapter: str
+    """Registry key of the adapter that speaks this provider's API."""
+    base_url: str
+    """The real API root, as the provider's own SDK takes it; ``<ID>_BASE_URL`` overrides it."""
+    params: list[str]
+    """Optional chat parameters this provider's API accepts."""
+    enabled: bool = True
+    api_reference: str | None = None
+
+
+class ModelInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    owned_by: str
+    created: int
+    context_window: int = Field(gt=0)
+    max_output_tokens: int = Field(gt=0)
+    tier: Tier
+    capabilities: list[str]
+    pricing: Pricing
+    providers: list[ServedBy] = Field(min_length=1)
+    unsupported_params: list[str] = []
+    """Parameters the model itself refuses whoever serves it (e.g. temperature on reasoning models)."""
+    profile: str | None = None
+    """Name of the model's semantic-routing profile, where it has one."""
+    aliases: list[str] = []
+
+
+class Catalog(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prices_as_of: date
+    sources: list[str]
+    providers: dict[str, ProviderInfo]
+    models: list[ModelInfo]
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Catalog:
+        seen: set[str] = set()
+        for m in self.models:
+            for name in (m.id, *m.aliases):
+                if name in seen:
+                    raise ValueError(f"model id or alias {name!r} appears twice")
+                seen.add(name)
+            for s in m.providers:
+                if s.provider not in self.providers:
+                    raise ValueError(f"model {m.id!r} names unknown provider {s.provider!r}")
+        for pid, p in self.providers.items():
+            if pid != p.id:
+                raise ValueError(f"provider key {pid!r} does not match its id {p.id!r}")
+        object.__setattr__(self, "_index", {n: m for m in self.models for n in (m.id, *m.aliases)})
+        return self
+
+    def model(self, model_id: str) -> ModelInfo:
+        found = self._index.get(model_id)  # type: ignore[attr-defined]
+        if found is None:
+            raise ModelNotFoundError(model_id)
+        return found
+
+    def find(self, model_id: str) -> ModelInfo | None:
+        return self._index.get(model_id)  # type: ignore[attr-defined]
+
+    def served_by(self, model: ModelInfo, provider_id: str) -> ServedBy | None:
+        return next((s for s in model.providers if s.provider == provider_id), None)
+
+    def pricing(self, model: ModelInfo, served: ServedBy) -> Pricing:
+        return served.pricing or model.pricing
+
+    def accepted_params(self, model: ModelInfo, served: ServedBy) -> frozenset[str]:
+        base = served.params if served.params is not None else self.providers[served.provider].params
+        return frozenset(base) - frozenset(model.unsupported_params)
+
+
+@lru_cache(maxsize=1)
+def get_catalog() -> Catalog:
+    return Catalog.model_validate(json.loads(CATALOG_PATH.read_text()))

@@ -1,0 +1,269 @@
+"""A chat completion from request to settled usage: resolve targets, admit, fail over, price, settle.
+
+Non-streaming requests return a finished ``ChatCompletion``. Streaming requests fail over
+until the first chunk is in hand (nothing has reached the client yet), then commit to that
+provider: a later failure becomes an SSE error event, and what was delivered is billed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import anyio
+
+from gateway import accounting, billing, params, tokens
+from gateway.catalog import get_catalog
+from gateway.errors import AllProvidersFailedError, GatewayError, UpstreamError
+from gateway.providers import transport
+from gateway.providers.base import RawUsage, StreamState
+from gateway.providers.registry import get_adapter
+from gateway.schemas import ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta
+from gateway.settings import get_settings
+from gateway.targets import resolve
+
+if TYPE_CHECKING:
+    from gateway.accounting import Admission
+    from gateway.context import RequestContext
+    from gateway.providers.base import Adapter, Target
+    from gateway.schemas import ChatCompletionRequest
+
+_BACKOFF_BASE_S = 0.05
+_BACKOFF_CAP_S = 1.0
+
+
+def new_id(prefix: str = "chatcmpl") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:24]}"
+
+
+def _backoff(attempt: int) -> float:
+    """Full-jitter exponential backoff, used only before retrying a provider already tried."""
+    return random.uniform(0, min(_BACKOFF_CAP_S, _BACKOFF_BASE_S * 2**attempt))
+
+
+@dataclass(slots=True)
+class Plan:
+    targets: list[Target]
+    admission: Admission
+
+
+async def plan(request: ChatCompletionRequest, ctx: RequestContext) -> Plan:
+    targets = resolve(
+        get_catalog(), get_settings(), request.model, provider=request.provider, fallbacks=request.fallbacks
+    )
+    # The first target's refusal is the client's to hear; later targets are skipped instead.
+    params.fit(request, targets[0], drop=bool(request.drop_params))
+    admission = await accounting.admit(ctx, request, targets)
+    return Plan(targets, admission)
+
+
+def _attempts(request: ChatCompletionRequest, ctx: RequestContext, targets: list[Target]):
+    """Yield (target, adapter, fitted request, seconds left), skipping what cannot take the request."""
+    deadline = ctx.started + get_settings().request_deadline_s
+    tried: dict[str, int] = {}
+    for target in targets:
+        try:
+            fitted, dropped = params.fit(request, target, drop=bool(request.drop_params))
+        except GatewayError:
+            continue
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return
+        yield target, get_adapter(target.provider.adapter), fitted, dropped, left, tried.get(target.provider_id, 0)
+        tried[target.provider_id] = tried.get(target.provider_id, 0) + 1
+
+
+def _outcome(status: str, target: Target | None, model: str, usage: RawUsage, **kw) -> accounting.Outcome:
+    cost = billing.price(usage, target.pricing) if target else billing.Cost(Decimal(0), Decimal(0), Decimal(0))
+    return accounting.Outcome(
+        status=status, model=model, provider=target.provider_id if target else None, usage=usage, cost=cost, **kw
+    )
+
+
+async def _settle(ctx: RequestContext, admission: Admission, outcome: accounting.Outcome) -> None:
+    # Shielded: a client that hangs up must not cancel its own bill.
+    with anyio.CancelScope(shield=True):
+        await accounting.settle(ctx, admission, outcome)
+
+
+def _estimate(request: ChatCompletionRequest, usage: RawUsage, completion_text: str) -> tuple[RawUsage, bool]:
+    if usage.reported:
+        return usage, False
+    return RawUsage(tokens.estimate_prompt(request), tokens.estimate_text(completion_text)), True
+
+
+# --- non-streaming ---------------------------------------------------------------------------
+
+
+async def complete(request: ChatCompletionRequest, ctx: RequestContext, the_plan: Plan) -> ChatCompletion:
+    failures: list[UpstreamError] = []
+    for target, adapter, fitted, dropped, left, retry in _attempts(request, ctx, the_plan.targets):
+        if retry:
+            await asyncio.sleep(min(_backoff(retry), left / 4))
+        ctx.attempts += 1
+        try:
+            async with asyncio.timeout(left):
+                sent = time.perf_counter()
+                reply = await transport.send(adapter.build_request(fitted, target), target)
+                ctx.upstream_ms += (time.perf_counter() - sent) * 1000
+            if reply.status >= 300:
+                raise adapter.map_error(reply.status, reply.body, reply.headers)
+            if not isinstance(reply.body, dict):
+                raise UpstreamError(
+                    f"{target.provider_id} sent a body that is not JSON",
+                    provider=target.provider_id, upstream_status=reply.status, retryable=True, body=reply.body,
+                )
+            result = adapter.parse_response(reply.body, target)
+        except TimeoutError:
+            failures.append(UpstreamError("the request's deadline passed", provider=target.provider_id, retryable=False))
+            break
+        except UpstreamError as exc:
+            failures.append(exc)
+            if exc.retryable:
+                continue
+            break
+        except GatewayError as exc:
+            await _settle(ctx, the_plan.admission, _outcome("error", None, request.model, RawUsage(), error_code=exc.code))
+            raise
+        ctx.mark_first_byte()
+        ctx.provider = target.provider_id
+        ctx.dropped_params = dropped
+        text = "".join(c.message.content or "" for c in result.completion.choices)
+        usage, estimated = _estimate(fitted, result.usage, text)
+        outcome = _outcome("ok", target, target.model.id, usage, estimated=estimated)
+        completion = result.completion
+        completion.id = new_id()
+        completion.provider = target.provider_id
+        completion.usage = billing.to_usage(usage, outcome.cost, latency_ms=ctx.elapsed_ms(), ttft_ms=ctx.ttft_ms())
+        await _settle(ctx, the_plan.admission, outcome)
+        return completion
+    error = AllProvidersFailedError(failures)
+    await _settle(ctx, the_plan.admission, _outcome("error", None, request.model, RawUsage(), error_code=error.code))
+    raise error
+
+
+# --- streaming -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Stream:
+    """A provider stream that has produced its first chunks and is committed to."""
+
+    request: ChatCompletionRequest
+    target: Target
+    adapter: Adapter
+    state: StreamState
+    events: AsyncIterator
+    stack: AsyncExitStack
+    pending: list[ChatCompletionChunk] = field(default_factory=list)
+
+
+async def _first_chunks(adapter: Adapter, events: AsyncIterator, state: StreamState) -> list[ChatCompletionChunk]:
+    async for event in events:
+        chunks = adapter.parse_stream_event(event, state)
+        if chunks or state.done:
+            return chunks
+    return []
+
+
+async def open_stream(request: ChatCompletionRequest, ctx: RequestContext, the_plan: Plan) -> Stream:
+    failures: list[UpstreamError] = []
+    for target, adapter, fitted, dropped, left, retry in _attempts(request, ctx, the_plan.targets):
+        if retry:
+            await asyncio.sleep(min(_backoff(retry), left / 4))
+        ctx.attempts += 1
+        stack = AsyncExitStack()
+        state = StreamState(id=new_id(), model=target.model.id, created=int(time.time()))
+        try:
+            async with asyncio.timeout(left):
+                reply = await stack.enter_async_context(
+                    transport.open_stream(adapter.build_request(fitted, target), target)
+                )
+                if reply.events is None:
+                    raise adapter.map_error(reply.status, reply.body, reply.headers)
+                first = await _first_chunks(adapter, reply.events, state)
+        except (UpstreamError, TimeoutError, GatewayError) as exc:
+            await stack.aclose()
+            if isinstance(exc, TimeoutError):
+                failures.append(UpstreamError("the request's deadline passed", provider=target.provider_id))
+                break
+            if not isinstance(exc, UpstreamError):
+                await _settle(ctx, the_plan.admission, _outcome("error", None, request.model, RawUsage(), error_code=exc.code))
+                raise
+            failures.append(exc)
+            if exc.retryable:
+                continue
+            break
+        except BaseException:
+            await stack.aclose()
+            raise
+        ctx.provider = target.provider_id
+        ctx.dropped_params = dropped
+        return Stream(fitted, target, adapter, state, reply.events, stack, first)
+    error = AllProvidersFailedError(failures)
+    await _settle(ctx, the_plan.admission, _outcome("error", None, request.model, RawUsage(), error_code=error.code))
+    raise error
+
+
+def _text_of(chunks: list[ChatCompletionChunk]) -> str:
+    out = []
+    for c in chunks:
+        for ch in c.choices:
+            if ch.delta.content:
+                out.append(ch.delta.content)
+            for tc in ch.delta.tool_calls or ():
+                if tc.function and tc.function.arguments:
+                    out.append(tc.function.arguments)
+    return "".join(out)
+
+
+async def chunks(stream: Stream, ctx: RequestContext, the_plan: Plan) -> AsyncIterator[ChatCompletionChunk | GatewayError]:
+    """Every chunk as it arrives, then a final chunk carrying usage and cost.
+
+    A provider failure after the commit is yielded as the error (the caller renders it as an
+    SSE error event). Settlement happens in ``finally``: also when the client goes away.
+    """
+    state, delivered = stream.state, []
+    status = "cancelled"
+    try:
+        async with stream.stack:
+            for c in stream.pending:
+                ctx.mark_first_byte()
+                delivered.append(c)
+                yield c
+            try:
+                if not state.done:
+                    async for event in stream.events:
+                        for c in stream.adapter.parse_stream_event(event, state):
+                            ctx.mark_first_byte()
+                            delivered.append(c)
+                            yield c
+                        if state.done:
+                            break
+            except UpstreamError as exc:
+                status = "partial"
+                yield exc
+                return
+            status = "ok"
+            usage, estimated = _estimate(stream.request, state.usage, _text_of(delivered))
+            cost = billing.price(usage, stream.target.pricing)
+            yield ChatCompletionChunk(
+                id=state.id, created=state.created, model=state.model, choices=[], provider=stream.target.provider_id,
+                usage=billing.to_usage(usage, cost, latency_ms=ctx.elapsed_ms(), ttft_ms=ctx.ttft_ms()),
+            )
+    finally:
+        usage, estimated = _estimate(stream.request, state.usage, _text_of(delivered))
+        if status != "ok" and not delivered:
+            status = "error" if status == "partial" else status
+        outcome = _outcome(status, stream.target, stream.target.model.id, usage, estimated=estimated)
+        await _settle(ctx, the_plan.admission, outcome)
+
+
+__all__ = ["Plan", "Stream", "chunks", "complete", "new_id", "open_stream", "plan"]

@@ -1,0 +1,178 @@
+"""The gateway's error tree, rendered once (in ``app.py``) as the OpenAI error envelope.
+
+    GatewayError                      500 api_error
+    ├── InvalidRequestError           400 invalid_request_error
+    │   ├── UnsupportedParamError     400 invalid_request_error / unsupported_parameter
+    │   ├── ContextLengthError        400 invalid_request_error / context_length_exceeded
+    │   └── NoProfileError            400 invalid_request_error / model_not_profiled
+    ├── PayloadTooLargeError          413 invalid_request_error / payload_too_large
+    ├── AuthenticationError           401 authentication_error / invalid_api_key
+    ├── PermissionDeniedError         403 permission_error
+    ├── NotFoundError                 404 invalid_request_error / not_found
+    │   └── ModelNotFoundError        404 invalid_request_error / model_not_found
+    ├── RateLimitError                429 rate_limit_error / rate_limit_exceeded
+    │   └── BudgetExceededError       429 rate_limit_error / budget_exceeded
+    ├── InsufficientBalanceError      402 insufficient_quota / insufficient_balance
+    └── UpstreamError                 502 upstream_error (a provider failed; carries its status)
+        ├── UpstreamTimeoutError      504-ish, reported as 502 upstream_timeout
+        ├── UpstreamConnectionError   502 upstream_connection_error
+        └── AllProvidersFailedError   502 all_providers_failed (one record per attempt)
+
+A client's mistake is always a 4xx; a 500 means a bug in the gateway, never bad input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class GatewayError(Exception):
+    status: int = 500
+    type: str = "api_error"
+    code: str | None = "internal_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        if code is not None:
+            self.code = code
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+    def to_envelope(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"message": self.message, "type": self.type, "param": self.param, "code": self.code}
+        body.update(self.extra)
+        return {"error": body}
+
+
+class InvalidRequestError(GatewayError):
+    status = 400
+    type = "invalid_request_error"
+    code = "invalid_request"
+
+
+class UnsupportedParamError(InvalidRequestError):
+    code = "unsupported_parameter"
+
+
+class ContextLengthError(InvalidRequestError):
+    code = "context_length_exceeded"
+
+
+class NoProfileError(InvalidRequestError):
+    code = "model_not_profiled"
+
+
+class PayloadTooLargeError(GatewayError):
+    status = 413
+    type = "invalid_request_error"
+    code = "payload_too_large"
+
+
+class AuthenticationError(GatewayError):
+    status = 401
+    type = "authentication_error"
+    code = "invalid_api_key"
+
+
+class PermissionDeniedError(GatewayError):
+    status = 403
+    type = "permission_error"
+    code = "forbidden"
+
+
+class NotFoundError(GatewayError):
+    status = 404
+    type = "invalid_request_error"
+    code = "not_found"
+
+
+class ModelNotFoundError(NotFoundError):
+    code = "model_not_found"
+
+    def __init__(self, model: str) -> None:
+        super().__init__(f"The model `{model}` does not exist or you do not have access to it.", param="model")
+        self.model = model
+
+
+class RateLimitError(GatewayError):
+    status = 429
+    type = "rate_limit_error"
+    code = "rate_limit_exceeded"
+
+
+class BudgetExceededError(RateLimitError):
+    code = "budget_exceeded"
+
+
+class InsufficientBalanceError(GatewayError):
+    status = 402
+    type = "insufficient_quota"
+    code = "insufficient_balance"
+
+
+class UpstreamError(GatewayError):
+    """A provider failed. ``retryable`` tells failover whether the next target may succeed."""
+
+    status = 502
+    type = "upstream_error"
+    code = "upstream_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        upstream_status: int | None = None,
+        retryable: bool = False,
+        body: Any = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.provider = provider
+        self.upstream_status = upstream_status
+        self.retryable = retryable
+        self.body = body
+        self.extra = {"provider": provider, "upstream_status": upstream_status}
+
+    def record(self) -> dict[str, Any]:
+        """One attempt's record, in the shape of the PurAI seed's ``records``."""
+        return {
+            "provider": self.provider,
+            "response": {"status": self.upstream_status, "data": self.body if self.body is not None else self.message},
+        }
+
+
+class UpstreamTimeoutError(UpstreamError):
+    code = "upstream_timeout"
+
+
+class UpstreamConnectionError(UpstreamError):
+    code = "upstream_connection_error"
+
+
+class AllProvidersFailedError(GatewayError):
+    status = 502
+    type = "upstream_error"
+    code = "all_providers_failed"
+
+    def __init__(self, failures: list[UpstreamError]) -> None:
+        last = failures[-1] if failures else None
+        summary = "; ".join(f"{f.provider}: {f.upstream_status or f.code}" for f in failures) or "no provider available"
+        super().__init__(
+            f"Every provider failed ({summary}).",
+            extra={
+                "records": [f.record() for f in failures],
+                "upstream_status": last.upstream_status if last else None,
+            },
+        )
+        self.failures = failures

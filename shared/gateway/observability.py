@@ -1,0 +1,65 @@
+"""Powertools Logger, Metrics and Tracer: one instance of each per container.
+
+Other modules call ``Logger()`` again and share this one's state (Powertools' idiom).
+Secrets never reach a log line: the logger is given no headers, only ids.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+if TYPE_CHECKING:
+    from gateway.accounting import Outcome
+    from gateway.context import RequestContext
+
+# Functions that only read the catalog publish no metric of their own on most invocations.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+logger = Logger()
+metrics = Metrics(namespace="LLMGateway")
+tracer = Tracer()
+
+
+
+def record_request(ctx: RequestContext, outcome: Outcome) -> None:
+    """EMF metrics of one request, by model and provider: requests, errors, latency, cost.
+
+    ``single_metric`` flushes at once with its own dimensions, so requests served
+    concurrently by one uvicorn worker (Web Adapter functions) never mix dimensions.
+    """
+    dims = {"model": outcome.model, "provider": outcome.provider or "none"}
+    values = [
+        ("Requests", MetricUnit.Count, 1),
+        ("Errors", MetricUnit.Count, 0 if outcome.status == "ok" else 1),
+        ("LatencyMs", MetricUnit.Milliseconds, ctx.elapsed_ms()),
+        ("CostUsd", MetricUnit.NoUnit, float(outcome.cost.total)),
+        ("Tokens", MetricUnit.Count, outcome.usage.prompt_tokens + outcome.usage.completion_tokens),
+    ]
+    for name, unit, value in values:
+        with single_metric(name=name, unit=unit, value=value, namespace=metrics.namespace) as m:
+            for k, v in dims.items():
+                m.add_dimension(name=k, value=v)
+
+
+__all__ = ["MetricUnit", "lambda_handler", "logger", "metrics", "record_request", "tracer"]
+
+
+def lambda_handler(app):  # type: ignore[no-untyped-def]
+    """A Lambda entry point for an ASGI app behind a REST API (buffered responses), observed:
+    request-id correlation in logs, an X-Ray segment, and EMF metrics flushed per invocation."""
+    from aws_lambda_powertools.logging import correlation_paths
+    from mangum import Mangum
+
+    asgi = Mangum(app, lifespan="off")
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics
+    def handler(event, context):  # type: ignore[no-untyped-def]
+        return asgi(event, context)
+
+    return handler

@@ -1,0 +1,109 @@
+"""The one shape every provider adapter has, and the values passed across it.
+
+An adapter is four pure transforms: no I/O, no clock, no environment, no logging. The
+transport (``transport.py``) does the I/O; ``gateway.chat`` strings them together.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from gateway.catalog import ModelInfo, Pricing, ProviderInfo, ServedBy
+    from gateway.errors import GatewayError
+    from gateway.schemas import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
+    from gateway.settings import ProviderSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One place a request may be sent: a model as one provider serves it."""
+
+    provider: ProviderInfo
+    model: ModelInfo
+    served: ServedBy
+    settings: ProviderSettings
+    pricing: Pricing
+
+    @property
+    def provider_id(self) -> str:
+        return self.provider.id
+
+    @property
+    def upstream_model(self) -> str:
+        return self.served.model
+
+
+@dataclass(slots=True)
+class ProviderRequest:
+    """What to send. HTTP providers fill method/url/headers/json; Bedrock fills ``operation``/``kwargs``."""
+
+    method: str = "POST"
+    url: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    json: dict[str, Any] | None = None
+    stream: bool = False
+    operation: str | None = None
+    kwargs: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class RawUsage:
+    """Token counts as the provider reported them, normalized to OpenAI's meaning.
+
+    ``prompt_tokens`` counts every input token, cached ones included; ``cached_tokens`` and
+    ``cache_write_tokens`` are the parts of it read from or written to the provider's cache.
+    """
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    cache_write_tokens: int = 0
+    reported: bool = False
+    """False until the provider said anything about usage (then the gateway estimates)."""
+
+
+@dataclass(slots=True)
+class ProviderResult:
+    completion: ChatCompletion
+    usage: RawUsage
+
+
+@dataclass(slots=True)
+class SSEEvent:
+    event: str | None
+    data: str
+
+    def json(self) -> Any:
+        return json.loads(self.data)
+
+
+@dataclass(slots=True)
+class StreamState:
+    """Per-stream state an adapter keeps between events (created by the caller, one per attempt)."""
+
+    id: str
+    model: str
+    created: int
+    usage: RawUsage = field(default_factory=RawUsage)
+    finish_reason: str | None = None
+    tool_calls: dict[Any, int] = field(default_factory=dict)
+    """Provider's tool-call key (id or block index) -> OpenAI tool_calls index."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    done: bool = False
+
+
+class Adapter(Protocol):
+    id: str
+
+    def build_request(self, request: ChatCompletionRequest, target: Target) -> ProviderRequest: ...
+
+    def parse_response(self, body: Any, target: Target) -> ProviderResult: ...
+
+    def parse_stream_event(self, event: SSEEvent, state: StreamState) -> list[ChatCompletionChunk]: ...
+
+    def map_error(self, status: int, body: Any, headers: Mapping[str, str]) -> GatewayError: ...
