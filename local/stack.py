@@ -17,12 +17,13 @@ import os
 import signal
 import socket
 import threading
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from local.template import ROOT, Function, Route, Template, load
 
-STATE_FILE = ROOT / ".local" / "stack.json"
+STATE_FILE = Path(os.environ.get("GATEWAY_STATE_FILE") or ROOT / ".local" / "stack.json")
 
 
 class Dispatcher:
@@ -211,7 +212,7 @@ def main(argv: list[str] | None = None) -> None:
     print("Local stack (the twin of `sam local start-api`) serving:\n" + "\n".join(lines), flush=True)
     print(f"DynamoDB: {dynamodb_url}   provider simulator: {simulator_url}", flush=True)
     if "demo_key" in state:
-        print(f"\nDemo API key (shown once, also in {STATE_FILE.relative_to(ROOT)}):\n  {state['demo_key']}\n")
+        print(f"\nDemo API key (shown once, also in {STATE_FILE}):\n  {state['demo_key']}\n")
         print("Try it:\n  curl -s " + base + "/v1/chat/completions -H 'content-type: application/json' "
               f"-H 'x-api-key: {state['demo_key']}' "
               "-d '{\"model\": \"gpt-4o-mini\", \"messages\": [{\"role\": \"user\", \"content\": \"Hello!\"}]}'\n", flush=True)

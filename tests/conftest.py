@@ -1,0 +1,143 @@
+"""Shared fixtures.
+
+- ``stack``: the local stack (``python -m local.stack``) started once per session in a
+  subprocess on free ports, exactly as a user runs it; integration tests talk HTTP to it.
+- ``store``: a fresh local DynamoDB (moto server) with the template's tables, configured
+  for in-process unit tests of the store and the services.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    def __init__(self, base_url: str, api_key: str, simulator_url: str, dynamodb_url: str, proc: subprocess.Popen) -> None:
+        self.base_url = base_url
+        self.api_key = api_key
+        self.simulator_url = simulator_url
+        self.dynamodb_url = dynamodb_url
+        self.proc = proc
+
+    def openai(self, api_key: str | None = None, **kw: Any):  # type: ignore[no-untyped-def]
+        import openai
+
+        return openai.OpenAI(base_url=self.base_url, api_key=api_key or self.api_key, max_retries=0, **kw)
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url.removesuffix("/v1"), timeout=30)
+
+    def fault(self, provider: str, fault: str, count: int = 1, **kw: Any) -> None:
+        httpx.post(f"{self.simulator_url}/_sim/faults", json={"provider": provider, "fault": fault, "count": count, **kw})
+
+    def clear_faults(self) -> None:
+        httpx.delete(f"{self.simulator_url}/_sim/faults")
+
+    def sim_stats(self) -> dict[str, int]:
+        return httpx.get(f"{self.simulator_url}/_sim/stats").json()
+
+    def new_key(self, label: str = "test", **limits: Any) -> str:
+        """A fresh API key, created through the same code path as ``python -m local.keys``."""
+        out = subprocess.run(
+            [sys.executable, "-m", "local.keys", "create", "--label", label],
+            cwd=ROOT, env={**os.environ, "GATEWAY_STATE_FILE": str(self.state_file)}, capture_output=True, text=True,
+            check=True,
+        )
+        return json.loads(out.stdout)["key"]
+
+    state_file: Path = ROOT / ".local" / "stack.json"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    port = _free_port()
+    state_file = tmp_path_factory.mktemp("stack") / "stack.json"
+    env = {**os.environ, "PORT": str(port), "GATEWAY_STATE_FILE": str(state_file), "PYTHONUNBUFFERED": "1"}
+    for var in list(env):
+        # Integration tests always run against the simulator, whatever keys the developer has set.
+        if var.endswith(("_API_KEY", "_BASE_URL")) or var == "DYNAMODB_ENDPOINT_URL":
+            env.pop(var)
+    log = open(tmp_path_factory.mktemp("stacklog") / "stack.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-m", "local.stack"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"local stack exited with {proc.returncode}; see {log.name}")
+        if state_file.exists():
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=1)
+                break
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError(f"local stack did not start; see {log.name}")
+    state = json.loads(state_file.read_text())
+    s = Stack(state["base_url"], state["demo_key"], state["simulator_url"], state["dynamodb_url"], proc)
+    s.state_file = state_file
+    try:
+        yield s
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture
+def sim(stack: Stack) -> Iterator[Stack]:
+    """The stack with the simulator's faults cleared before and after the test."""
+    stack.clear_faults()
+    yield stack
+    stack.clear_faults()
+
+
+@pytest.fixture
+def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """A fresh local DynamoDB with the template's tables, wired into gateway.settings."""
+    from local import dynamo
+    from local.template import load
+
+    url, server = dynamo.start_server()
+    names = dynamo.create_tables(load(), url)
+    monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", url)
+    monkeypatch.setenv("KEYS_TABLE", names["KeysTable"])
+    monkeypatch.setenv("USAGE_TABLE", names["UsageTable"])
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    from gateway import auth
+    from gateway.settings import get_settings
+    from gateway.store import dynamo as gw_dynamo
+
+    get_settings.cache_clear()
+    gw_dynamo.reset_client()
+    auth.forget()
+    try:
+        yield {"url": url, **names}
+    finally:
+        server.shutdown()
+        get_settings.cache_clear()
+        gw_dynamo.reset_client()
