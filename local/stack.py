@@ -127,6 +127,8 @@ def configure(template: Template, dynamodb_url: str, simulator_url: str) -> dict
         for k, v in fn.environment.items():
             if k.startswith(("AWS_LAMBDA_", "AWS_LWA_")) or k == "PORT":
                 continue
+            if template.is_parameter(v) and os.environ.get(k):
+                continue  # a deploy-time parameter: the local environment's value wins
             env[k] = str(template.resolve(v, names))
     env.update({
         "DYNAMODB_ENDPOINT_URL": dynamodb_url,
@@ -168,6 +170,54 @@ def start_simulator(host: str, port: int) -> tuple[str, Any]:
     while not server.started:
         threading.Event().wait(0.01)
     return f"http://{host}:{port}", server
+
+
+_RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
+
+
+def rate_seconds(expression: str) -> float | None:
+    """Seconds between runs of an EventBridge ``rate(N unit)``; None for ``cron(...)``."""
+    inner = expression.strip()
+    if not (inner.startswith("rate(") and inner.endswith(")")):
+        return None
+    value, _, unit = inner[5:-1].strip().partition(" ")
+    return int(value) * _RATE_UNITS[unit.strip()]
+
+
+def run_schedules(functions: list[Function], override_s: float | None = None) -> list[threading.Thread]:
+    """Invoke each function that has a Schedule event on its rate, in a daemon thread of its own,
+    with its ``events/<LogicalId>.json`` event, as EventBridge would (``rate()`` only).
+    ``LOCAL_SCHEDULE_SECONDS`` (or ``override_s``) replaces every interval, for demos and tests."""
+    import time
+    import traceback
+
+    from local import runtime
+
+    override_s = override_s or float(os.environ.get("LOCAL_SCHEDULE_SECONDS") or 0) or None
+    threads = []
+    for fn in functions:
+        for expression in fn.schedules:
+            every = override_s or rate_seconds(expression)
+            if every is None:
+                print(f"{fn.logical_id}: {expression} is not run locally (only rate() is)", flush=True)
+                continue
+            print(f"Scheduled: {fn.logical_id} every {every:g} s ({expression})", flush=True)
+            sample = ROOT / "events" / f"{fn.logical_id}.json"
+            event = json.loads(sample.read_text()) if sample.exists() else {"source": "aws.events", "detail": {}}
+
+            def tick(fn: Function = fn, every: float = every, event: dict[str, Any] = event) -> None:
+                while True:
+                    time.sleep(every)
+                    try:
+                        handler = getattr(runtime.load_module(fn), fn.handler.rsplit(".", 1)[1])
+                        handler(event, runtime.LambdaContext(function_name=fn.logical_id, timeout_s=900))
+                    except Exception:  # noqa: BLE001 - a failed run is logged; the next one still comes
+                        traceback.print_exc()
+
+            thread = threading.Thread(target=tick, name=f"schedule-{fn.logical_id}", daemon=True)
+            thread.start()
+            threads.append(thread)
+    return threads
 
 
 def write_state(state: dict[str, Any]) -> None:
@@ -216,6 +266,7 @@ def main(argv: list[str] | None = None) -> None:
         print("Try it:\n  curl -s " + base + "/v1/chat/completions -H 'content-type: application/json' "
               f"-H 'x-api-key: {state['demo_key']}' "
               "-d '{\"model\": \"gpt-4o-mini\", \"messages\": [{\"role\": \"user\", \"content\": \"Hello!\"}]}'\n", flush=True)
+    run_schedules(functions)
     config = uvicorn.Config(Dispatcher(functions), host=args.host, port=args.port, log_level="warning",
                             timeout_keep_alive=120, lifespan="on")
     server = uvicorn.Server(config)

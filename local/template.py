@@ -78,7 +78,14 @@ class Template:
                 return names[ref]
             param = self.raw.get("Parameters", {}).get(ref)
             return str(param.get("Default")) if param else ref
+        if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
+            return re.sub(r"\$\{(\w+)\}", lambda m: str(self.resolve({"Ref": m.group(1)}, names)), value["Fn::Sub"])
         return value
+
+    def is_parameter(self, value: Any) -> bool:
+        """Whether a value comes from a template parameter (which a local environment may override)."""
+        ref = value.get("Ref") if isinstance(value, dict) else None
+        return ref in self.raw.get("Parameters", {})
 
     def functions(self) -> list[Function]:
         globals_env = self.raw.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})

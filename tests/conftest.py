@@ -22,6 +22,22 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+ADMIN_KEY = "gw_admin_local_tests_0123456789abcdef"
+"""The local stack's admin key (GATEWAY_ADMIN_KEY) in tests."""
+JWT_ISSUER, JWT_AUDIENCE = "https://issuer.tests.local", "llm-gateway-tests"
+
+
+def _rsa_pems() -> tuple[str, str]:
+    """A fresh RSA key pair (private PEM, public PEM) for the stack's JWT verification."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return private, public
 
 
 def _free_port() -> int:
@@ -65,13 +81,23 @@ class Stack:
         return json.loads(out.stdout)["key"]
 
     state_file: Path = ROOT / ".local" / "stack.json"
+    admin_key: str = ADMIN_KEY
+    jwt_private_pem: str = ""
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     port = _free_port()
     state_file = tmp_path_factory.mktemp("stack") / "stack.json"
-    env = {**os.environ, "PORT": str(port), "GATEWAY_STATE_FILE": str(state_file), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PORT": str(port), "GATEWAY_STATE_FILE": str(state_file), "PYTHONUNBUFFERED": "1",
+           # Fault tests fail providers on purpose; cooldowns are tested on their own (tests/unit/store/test_health.py).
+           "HEALTH_FAILURE_THRESHOLD": os.environ.get("HEALTH_FAILURE_THRESHOLD", "1000000"),
+           # The simulator answers in milliseconds; a short read timeout keeps the timeout faults fast.
+           "PROVIDER_READ_TIMEOUT": os.environ.get("PROVIDER_READ_TIMEOUT", "1")}
+    # Admin routes and JWT authentication (tests/integration/test_limits_*.py, test_keys_*.py).
+    jwt_private, jwt_public = _rsa_pems()
+    env.update({"GATEWAY_ADMIN_KEY": ADMIN_KEY, "JWT_ISSUER": JWT_ISSUER, "JWT_AUDIENCE": JWT_AUDIENCE,
+                "JWT_PUBLIC_KEY_PEM": jwt_public})
     for var in list(env):
         # Integration tests always run against the simulator, whatever keys the developer has set.
         if var.endswith(("_API_KEY", "_BASE_URL")) or var == "DYNAMODB_ENDPOINT_URL":
@@ -95,6 +121,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     state = json.loads(state_file.read_text())
     s = Stack(state["base_url"], state["demo_key"], state["simulator_url"], state["dynamodb_url"], proc)
     s.state_file = state_file
+    s.jwt_private_pem = jwt_private
     try:
         yield s
     finally:
@@ -114,6 +141,15 @@ def sim(stack: Stack) -> Iterator[Stack]:
     stack.clear_faults()
 
 
+def _drop_tables(url: str) -> None:
+    import boto3
+
+    client = boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1",
+                          aws_access_key_id="local", aws_secret_access_key="local")
+    for name in client.list_tables().get("TableNames", []):
+        client.delete_table(TableName=name)
+
+
 @pytest.fixture
 def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """A fresh local DynamoDB with the template's tables, wired into gateway.settings."""
@@ -121,6 +157,7 @@ def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     from local.template import load
 
     url, server = dynamo.start_server()
+    _drop_tables(url)  # moto's backend is per process, not per server: start from empty tables
     names = dynamo.create_tables(load(), url)
     monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", url)
     monkeypatch.setenv("KEYS_TABLE", names["KeysTable"])

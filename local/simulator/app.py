@@ -3,6 +3,9 @@
     /openai/v1/chat/completions   /openai/v1/completions     OpenAI
     /groq/openai/v1/chat/completions                          Groq
     /mistral/v1/chat/completions                              Mistral
+    /anthropic/v1/messages                                    Anthropic (JSON, or SSE with "stream": true)
+    /gemini/v1beta/models/{model}:generateContent             Gemini
+    /gemini/v1beta/models/{model}:streamGenerateContent?alt=sse
 
 Faults are armed over HTTP, per provider, for the next N requests::
 
@@ -29,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from local.simulator import engine, openai_format
+from local.simulator import anthropic_format, engine, gemini_format, openai_format
 
 CONFIG: dict[str, float] = {
     "latency_ms": float(os.environ.get("SIM_LATENCY_MS", "0")),
@@ -94,6 +97,9 @@ async def serve(
     except ValueError:
         return JSONResponse(error(400, "body is not JSON"), status_code=400)
     if fault and fault["fault"] == "malformed":
+        if body.get("stream") if streaming is None else streaming:
+            broken = [b'data: {"id": "broken", "choices": [\n\n']
+            return StreamingResponse(iter(broken), media_type="text/event-stream")
         return Response('{"id": "broken", "choices": [', media_type="application/json")
     model = model or body.get("model", "unknown")
     reply = engine.reply(parse(body))
@@ -105,17 +111,45 @@ async def serve(
     return JSONResponse(render(reply, model, rid))
 
 
-def openai_routes(prefix: str, provider: str) -> list[Route]:
+def openai_routes(prefix: str, provider: str, *, always_usage: bool = False) -> list[Route]:
+    """``always_usage``: the provider ends every stream with usage unasked (Mistral has no stream_options)."""
     f = openai_format
+    usage_rule = {"include_usage": lambda b: True} if always_usage else {}
 
     async def chat(request: Request) -> Response:
-        return await serve(request, provider, f.parse_chat, f.render_chat, f.stream_chat, f.error)
+        return await serve(request, provider, f.parse_chat, f.render_chat, f.stream_chat, f.error, **usage_rule)
 
     async def completions(request: Request) -> Response:
         return await serve(request, provider, f.parse_completion, f.render_completion, f.stream_completion, f.error)
 
     return [Route(f"{prefix}/chat/completions", chat, methods=["POST"]),
             Route(f"{prefix}/completions", completions, methods=["POST"])]
+
+
+def anthropic_routes(prefix: str) -> list[Route]:
+    f = anthropic_format
+
+    async def messages(request: Request) -> Response:
+        # Anthropic streams always carry usage (message_start and message_delta).
+        return await serve(request, "anthropic", f.parse, f.render, f.stream, f.error, include_usage=lambda b: True)
+
+    return [Route(f"{prefix}/v1/messages", messages, methods=["POST"])]
+
+
+def gemini_routes(prefix: str) -> list[Route]:
+    f = gemini_format
+
+    async def generate(request: Request) -> Response:
+        model, _, method = request.path_params["target"].partition(":")
+        if method not in ("generateContent", "streamGenerateContent"):
+            return JSONResponse(f.error(404, f"unknown method {method!r}"), status_code=404)
+        streaming = method == "streamGenerateContent"
+        if streaming and request.query_params.get("alt") != "sse":
+            return JSONResponse(f.error(400, "the simulator streams only with alt=sse"), status_code=400)
+        return await serve(request, "gemini", f.parse, f.render, f.stream, f.error, model=model, streaming=streaming,
+                           include_usage=lambda b: True)
+
+    return [Route(f"{prefix}/v1beta/models/{{target}}", generate, methods=["POST"])]
 
 
 async def faults(request: Request) -> Response:
@@ -142,7 +176,9 @@ def routes() -> list[Route]:
     return [
         *openai_routes("/openai/v1", "openai"),
         *openai_routes("/groq/openai/v1", "groq"),
-        *openai_routes("/mistral/v1", "mistral"),
+        *openai_routes("/mistral/v1", "mistral", always_usage=True),
+        *anthropic_routes("/anthropic"),
+        *gemini_routes("/gemini"),
         Route("/_sim/faults", faults, methods=["POST", "DELETE"]),
         Route("/_sim/config", config, methods=["POST"]),
         Route("/_sim/stats", stats, methods=["GET", "DELETE"]),
@@ -156,4 +192,6 @@ BASE_PATHS = {
     "openai": "/openai/v1",
     "groq": "/groq/openai/v1",
     "mistral": "/mistral/v1",
+    "anthropic": "/anthropic",
+    "gemini": "/gemini",
 }

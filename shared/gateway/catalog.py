@@ -10,7 +10,7 @@ import json
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -59,6 +59,8 @@ class ProviderInfo(BaseModel):
     """Optional chat parameters this provider's API accepts."""
     enabled: bool = True
     api_reference: str | None = None
+    api_key_env: str | None = None
+    """Environment variable holding the key, for named deployments (default ``<ID>_API_KEY``)."""
 
 
 class ModelInfo(BaseModel):
@@ -125,6 +127,58 @@ class Catalog(BaseModel):
         return frozenset(base) - frozenset(model.unsupported_params)
 
 
+# A named deployment takes the OpenAI parameters a typical vLLM/Ollama/LM Studio server accepts.
+_DEPLOYMENT_PARAMS = [
+    "max_tokens", "max_completion_tokens", "temperature", "top_p", "n", "stop", "presence_penalty",
+    "frequency_penalty", "seed", "user", "response_format", "tools", "tool_choice", "parallel_tool_calls",
+    "functions", "function_call", "stream_options",
+]
+
+
+def merge_deployments(data: dict[str, Any], deployments: list[dict[str, Any]]) -> dict[str, Any]:
+    """The catalog with each named OpenAI-compatible deployment (``GATEWAY_DEPLOYMENTS``) added.
+
+    A deployment becomes a provider (adapter ``openai``) and serves each of its ``models``
+    (a name, or ``{"id", "model"?, "context_window"?, "max_output_tokens"?, "pricing"?}``):
+    a model the catalog already has gains the deployment as its last provider; a new one is
+    added, priced at zero unless given ``pricing`` (self-hosted). ``<deployment>/<model>``
+    then reaches it.
+    """
+    if not deployments:
+        return data
+    data = {**data, "providers": dict(data["providers"]), "models": [dict(m) for m in data["models"]]}
+    index = {n: m for m in data["models"] for n in (m["id"], *m.get("aliases", ()))}
+    for d in deployments:
+        pid = d["id"]
+        if pid in data["providers"]:
+            raise ValueError(f"deployment id {pid!r} is already a provider")
+        data["providers"][pid] = {
+            "id": pid, "name": d.get("name", pid), "adapter": d.get("adapter", "openai"),
+            "base_url": d["base_url"], "params": d.get("params", _DEPLOYMENT_PARAMS), "api_key_env": d.get("api_key_env"),
+        }
+        for entry in d.get("models") or ():
+            spec = {"id": entry} if isinstance(entry, str) else dict(entry)
+            served = {"provider": pid, "model": spec.get("model", spec["id"])}
+            if spec.get("pricing"):
+                served["pricing"] = spec["pricing"]
+            model = index.get(spec["id"])
+            if model is not None:
+                model["providers"] = [*model["providers"], served]
+                continue
+            model = {
+                "id": spec["id"], "owned_by": pid, "created": 0,
+                "context_window": spec.get("context_window", 8192), "max_output_tokens": spec.get("max_output_tokens", 4096),
+                "tier": spec.get("tier", "cheap"), "capabilities": ["chat-completion", "streaming", "tools"],
+                "pricing": spec.get("pricing") or {"input": 0, "output": 0}, "providers": [served],
+            }
+            data["models"].append(model)
+            index[spec["id"]] = model
+    return data
+
+
 @lru_cache(maxsize=1)
 def get_catalog() -> Catalog:
-    return Catalog.model_validate(json.loads(CATALOG_PATH.read_text()))
+    from gateway.settings import get_settings
+
+    data = merge_deployments(json.loads(CATALOG_PATH.read_text()), get_settings().deployments)
+    return Catalog.model_validate(data)

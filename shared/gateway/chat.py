@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from gateway import accounting, billing, params, tokens
+from gateway import accounting, billing, legacy_functions, params, tokens
 from gateway.catalog import get_catalog
 from gateway.errors import AllProvidersFailedError, GatewayError, UpstreamError
 from gateway.providers import transport
@@ -27,6 +27,7 @@ from gateway.providers.base import RawUsage, StreamState
 from gateway.providers.registry import get_adapter
 from gateway.schemas import ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta
 from gateway.settings import get_settings
+from gateway.store import health
 from gateway.targets import resolve
 
 if TYPE_CHECKING:
@@ -52,23 +53,42 @@ def _backoff(attempt: int) -> float:
 class Plan:
     targets: list[Target]
     admission: Admission
+    request: ChatCompletionRequest | None = None
+    """The request as adapters see it (legacy ``functions`` rewritten onto tools)."""
+    legacy: bool = False
+    """The client used ``functions``: answers go back as ``function_call``."""
+    cooling: frozenset[str] = frozenset()
+    """Providers in a shared cooldown when the request was planned (tried last, not skipped)."""
 
 
 async def plan(request: ChatCompletionRequest, ctx: RequestContext) -> Plan:
+    legacy = legacy_functions.uses_functions(request)
+    request = legacy_functions.to_tools(request)
     targets = resolve(
         get_catalog(), get_settings(), request.model, provider=request.provider, fallbacks=request.fallbacks
     )
     # The first target's refusal is the client's to hear; later targets are skipped instead.
     params.fit(request, targets[0], drop=bool(request.drop_params))
+    cooling = await health.cooling(list(dict.fromkeys(t.provider_id for t in targets)))
     admission = await accounting.admit(ctx, request, targets)
-    return Plan(targets, admission)
+    return Plan(targets, admission, request, legacy, frozenset(cooling))
 
 
-def _attempts(request: ChatCompletionRequest, ctx: RequestContext, targets: list[Target]):
+def _order(targets: list[Target], cooling: frozenset[str]) -> list[Target]:
+    """Healthy targets first, in order; cooling ones last, so a request is never stranded."""
+    return [t for t in targets if t.provider_id not in cooling] + [t for t in targets if t.provider_id in cooling]
+
+
+async def _failed(exc: UpstreamError) -> None:
+    if exc.retryable and exc.provider:
+        await health.record_failure(exc.provider)
+
+
+def _attempts(request: ChatCompletionRequest, ctx: RequestContext, targets: list[Target], cooling: frozenset[str] = frozenset()):
     """Yield (target, adapter, fitted request, seconds left), skipping what cannot take the request."""
     deadline = ctx.started + get_settings().request_deadline_s
     tried: dict[str, int] = {}
-    for target in targets:
+    for target in _order(targets, cooling):
         try:
             fitted, dropped = params.fit(request, target, drop=bool(request.drop_params))
         except GatewayError:
@@ -103,8 +123,9 @@ def _estimate(request: ChatCompletionRequest, usage: RawUsage, completion_text: 
 
 
 async def complete(request: ChatCompletionRequest, ctx: RequestContext, the_plan: Plan) -> ChatCompletion:
+    request = the_plan.request or request
     failures: list[UpstreamError] = []
-    for target, adapter, fitted, dropped, left, retry in _attempts(request, ctx, the_plan.targets):
+    for target, adapter, fitted, dropped, left, retry in _attempts(request, ctx, the_plan.targets, the_plan.cooling):
         if retry:
             await asyncio.sleep(min(_backoff(retry), left / 4))
         ctx.attempts += 1
@@ -120,12 +141,16 @@ async def complete(request: ChatCompletionRequest, ctx: RequestContext, the_plan
                     f"{target.provider_id} sent a body that is not JSON",
                     provider=target.provider_id, upstream_status=reply.status, retryable=True, body=reply.body,
                 )
-            result = adapter.parse_response(reply.body, target)
+            try:
+                result = adapter.parse_response(reply.body, target)
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise _malformed(target.provider_id, exc) from exc
         except TimeoutError:
             failures.append(UpstreamError("the request's deadline passed", provider=target.provider_id, retryable=False))
             break
         except UpstreamError as exc:
             failures.append(exc)
+            await _failed(exc)
             if exc.retryable:
                 continue
             break
@@ -140,9 +165,13 @@ async def complete(request: ChatCompletionRequest, ctx: RequestContext, the_plan
         outcome = _outcome("ok", target, target.model.id, usage, estimated=estimated)
         completion = result.completion
         completion.id = new_id()
+        completion.created = completion.created or int(time.time())
+        if the_plan.legacy:
+            legacy_functions.completion_to_legacy(completion)
         completion.provider = target.provider_id
         completion.usage = billing.to_usage(usage, outcome.cost, latency_ms=ctx.elapsed_ms(), ttft_ms=ctx.ttft_ms())
         await _settle(ctx, the_plan.admission, outcome)
+        await health.record_success(target.provider_id)
         return completion
     error = AllProvidersFailedError(failures)
     await _settle(ctx, the_plan.admission, _outcome("error", None, request.model, RawUsage(), error_code=error.code))
@@ -165,17 +194,35 @@ class Stream:
     pending: list[ChatCompletionChunk] = field(default_factory=list)
 
 
-async def _first_chunks(adapter: Adapter, events: AsyncIterator, state: StreamState) -> list[ChatCompletionChunk]:
+def _malformed(provider: str, exc: Exception) -> UpstreamError:
+    return UpstreamError(
+        f"{provider} sent a malformed response ({type(exc).__name__}: {str(exc)[:200]})",
+        provider=provider, retryable=True,
+    )
+
+
+def _parse_event(adapter: Adapter, event, state: StreamState, provider: str) -> list[ChatCompletionChunk]:  # type: ignore[no-untyped-def]
+    """The adapter's chunks for one event; an event it cannot read is the provider's failure."""
+    try:
+        return adapter.parse_stream_event(event, state)
+    except GatewayError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise _malformed(provider, exc) from exc
+
+
+async def _first_chunks(adapter: Adapter, events: AsyncIterator, state: StreamState, provider: str) -> list[ChatCompletionChunk]:
     async for event in events:
-        chunks = adapter.parse_stream_event(event, state)
+        chunks = _parse_event(adapter, event, state, provider)
         if chunks or state.done:
             return chunks
-    return []
+    raise UpstreamError(f"{provider} ended the stream without sending an event", provider=provider, retryable=True)
 
 
 async def open_stream(request: ChatCompletionRequest, ctx: RequestContext, the_plan: Plan) -> Stream:
+    request = the_plan.request or request
     failures: list[UpstreamError] = []
-    for target, adapter, fitted, dropped, left, retry in _attempts(request, ctx, the_plan.targets):
+    for target, adapter, fitted, dropped, left, retry in _attempts(request, ctx, the_plan.targets, the_plan.cooling):
         if retry:
             await asyncio.sleep(min(_backoff(retry), left / 4))
         ctx.attempts += 1
@@ -188,7 +235,7 @@ async def open_stream(request: ChatCompletionRequest, ctx: RequestContext, the_p
                 )
                 if reply.events is None:
                     raise adapter.map_error(reply.status, reply.body, reply.headers)
-                first = await _first_chunks(adapter, reply.events, state)
+                first = await _first_chunks(adapter, reply.events, state, target.provider_id)
         except (UpstreamError, TimeoutError, GatewayError) as exc:
             await stack.aclose()
             if isinstance(exc, TimeoutError):
@@ -198,6 +245,7 @@ async def open_stream(request: ChatCompletionRequest, ctx: RequestContext, the_p
                 await _settle(ctx, the_plan.admission, _outcome("error", None, request.model, RawUsage(), error_code=exc.code))
                 raise
             failures.append(exc)
+            await _failed(exc)
             if exc.retryable:
                 continue
             break
@@ -206,6 +254,7 @@ async def open_stream(request: ChatCompletionRequest, ctx: RequestContext, the_p
             raise
         ctx.provider = target.provider_id
         ctx.dropped_params = dropped
+        await health.record_success(target.provider_id)
         return Stream(fitted, target, adapter, state, reply.events, stack, first)
     error = AllProvidersFailedError(failures)
     await _settle(ctx, the_plan.admission, _outcome("error", None, request.model, RawUsage(), error_code=error.code))
@@ -232,23 +281,25 @@ async def chunks(stream: Stream, ctx: RequestContext, the_plan: Plan) -> AsyncIt
     """
     state, delivered = stream.state, []
     status = "cancelled"
+    out = legacy_functions.chunk_to_legacy if the_plan.legacy else (lambda c: c)
     try:
         async with stream.stack:
             for c in stream.pending:
                 ctx.mark_first_byte()
                 delivered.append(c)
-                yield c
+                yield out(c)
             try:
                 if not state.done:
                     async for event in stream.events:
-                        for c in stream.adapter.parse_stream_event(event, state):
+                        for c in _parse_event(stream.adapter, event, state, stream.target.provider_id):
                             ctx.mark_first_byte()
                             delivered.append(c)
-                            yield c
+                            yield out(c)
                         if state.done:
                             break
             except UpstreamError as exc:
                 status = "partial"
+                await _failed(exc)
                 yield exc
                 return
             status = "ok"

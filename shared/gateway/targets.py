@@ -53,7 +53,7 @@ def _targets_for(catalog: Catalog, settings: Settings, model: ModelInfo, pinned:
                 provider=info,
                 model=model,
                 served=s,
-                settings=settings.provider(info.id, info.base_url),
+                settings=settings.provider(info.id, info.base_url, info.api_key_env),
                 pricing=catalog.pricing(model, s),
             )
         )

@@ -3,6 +3,7 @@ request context, and write the gateway's response headers."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,10 +22,19 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def request_id(request: Request) -> str:
-    """API Gateway's request id when there is one (so logs, traces and the ledger agree)."""
+    """API Gateway's request id when there is one (so logs, traces and the ledger agree).
+
+    Mangum hands over the event itself; the Lambda Web Adapter forwards the event's
+    requestContext as the ``x-amzn-request-context`` header.
+    """
     event = request.scope.get("aws.event") or {}
     rid = (event.get("requestContext") or {}).get("requestId")
-    return rid or request.headers.get("x-request-id") or f"req_{uuid.uuid4().hex}"
+    if not rid and (raw := request.headers.get("x-amzn-request-context")):
+        try:
+            rid = json.loads(raw).get("requestId")
+        except ValueError:
+            rid = None
+    return rid or f"req_{uuid.uuid4().hex}"
 
 
 def field_path(loc: tuple[Any, ...]) -> str:
@@ -95,4 +105,6 @@ def gateway_headers(ctx: RequestContext, model: str, tier: str | None, cost: flo
         headers["x-gateway-cost"] = f"{cost:.9f}".rstrip("0").rstrip(".") or "0"
     if ctx.dropped_params:
         headers["x-gateway-dropped-params"] = ",".join(ctx.dropped_params)
+    # Rate-limit windows and budget remaining, set by gateway.accounting at admission/settlement.
+    headers.update(ctx.extra.get("limit_headers") or {})
     return headers

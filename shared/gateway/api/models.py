@@ -3,6 +3,8 @@ and GET /v1/providers?model=ID (the Lunar seed's primary/backup list)."""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from fastapi import APIRouter, Request
@@ -10,6 +12,7 @@ from starlette.responses import JSONResponse
 
 from gateway.api.common import context
 from gateway.catalog import ModelInfo, Pricing, get_catalog
+from gateway.store import health
 from gateway.targets import split_model
 
 router = APIRouter()
@@ -70,14 +73,22 @@ async def list_providers(request: Request, model: str = "gpt-4o-mini") -> JSONRe
     await context(request)
     catalog = get_catalog()
     info, _ = split_model(catalog, model)
+    now = time.time()
+    states = await health.read([s.provider for s in info.providers], now=now)
     out = []
     for i, served in enumerate(info.providers):
         provider = catalog.providers[served.provider]
+        state = states[provider.id]
         out.append(
             {
                 "id": provider.id,
                 "type": "primary" if i == 0 else "backup",
                 "enabled": provider.enabled,
+                "cooling_down": state.cooling(now),
+                "cooldown_until": (
+                    datetime.fromtimestamp(state.cooldown_until, UTC).isoformat(timespec="seconds")
+                    if state.cooling(now) else None
+                ),
                 "params": {
                     "model": served.model,
                     "accepted_params": sorted(catalog.accepted_params(info, served)),

@@ -11,6 +11,10 @@ if TYPE_CHECKING:
 # Modules are imported on first use, so a function pays only for the providers it calls.
 _MODULES: dict[str, str] = {
     "openai": "gateway.providers.openai_compat",
+    "anthropic": "gateway.providers.anthropic",
+    "gemini": "gateway.providers.gemini",
+    "groq": "gateway.providers.groq",
+    "mistral": "gateway.providers.mistral",
 }
 
 _loaded: dict[str, Adapter] = {}

@@ -1,0 +1,63 @@
+# The two commands a new user needs: `make run` and `make test`. Everything they need is
+# installed from here: a project virtualenv (.venv) and, apart, the SAM CLI (.tools/sam),
+# whose pinned dependencies would otherwise fight the gateway's.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM := .tools/sam/bin/sam
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: run test unit integration validate build bench invoke key eval-router train-router clean help
+
+help:
+	@echo "make run          start the local stack on http://127.0.0.1:$${PORT:-3000} (DynamoDB + provider simulator)"
+	@echo "make test         sam validate/lint/build, then every test"
+	@echo "make bench        gateway overhead, store round trips, cold start (docs/BENCHMARKS.md)"
+	@echo "make invoke FN=ModelsFunction EVENT=events/ModelsFunction.json   twin of sam local invoke"
+	@echo "make key LABEL=me create an API key in the running local stack"
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[local,dev,routing]'
+	touch $@
+
+.tools/sam/.installed:
+	$(PYTHON) -m venv .tools/sam
+	.tools/sam/bin/pip install --quiet --disable-pip-version-check aws-sam-cli
+	touch $@
+
+run: $(VENV)/.installed
+	$(PY) -m local.stack
+
+validate: .tools/sam/.installed
+	$(SAM) validate
+	$(SAM) validate --lint
+
+build: validate $(VENV)/.installed
+	PYTHON=$(CURDIR)/$(PY) $(SAM) build
+
+unit: $(VENV)/.installed
+	$(PY) -m pytest tests/unit -q
+
+integration: $(VENV)/.installed
+	$(PY) -m pytest tests/integration -q
+
+# pytest exits 5 when it collected nothing; make fails on any non-zero exit, so an empty
+# run never passes.
+test: build
+	$(PY) -m pytest tests -q
+
+bench: $(VENV)/.installed
+	$(PY) -m tools.bench
+
+invoke: $(VENV)/.installed
+	$(PY) -m local.invoke $(FN) --event $(EVENT)
+
+key: $(VENV)/.installed
+	$(PY) -m local.keys create --label "$(or $(LABEL),cli)"
+
+clean:
+	rm -rf .aws-sam .pytest_cache .local

@@ -1,0 +1,49 @@
+"""Payment backends behind one interface (``base.PaymentBackend``): LNbits and a local one.
+
+``PAYMENT_BACKEND`` picks one (``lnbits`` or ``local``; default ``lnbits`` when ``LNBITS_URL``
+is set, else ``local``). ``SATS_USD_RATE`` is the USD value of one satoshi credited to a
+wallet; the default, 0.0004, is the Pura seed's "10,000 sats ~ $4".
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from gateway.errors import GatewayError
+from gateway.settings import get_settings
+
+if TYPE_CHECKING:
+    from gateway.payments.base import PaymentBackend
+
+DEFAULT_SATS_USD_RATE = Decimal("0.0004")
+
+
+def sats_usd_rate() -> Decimal:
+    raw = get_settings().env.get("SATS_USD_RATE")
+    try:
+        rate = Decimal(raw) if raw else DEFAULT_SATS_USD_RATE
+    except ArithmeticError:
+        rate = DEFAULT_SATS_USD_RATE
+    return rate if rate > 0 else DEFAULT_SATS_USD_RATE
+
+
+def get_backend(name: str | None = None) -> PaymentBackend:
+    env = get_settings().env
+    name = name or env.get("PAYMENT_BACKEND") or ("lnbits" if env.get("LNBITS_URL") else "local")
+    if name == "local":
+        from gateway.payments.local import LocalBackend
+
+        return LocalBackend()
+    if name == "lnbits":
+        from gateway.payments.lnbits import LnbitsBackend
+        from gateway.secretparams import get_secret
+
+        url, key = env.get("LNBITS_URL"), get_secret("LNBITS_API_KEY")
+        if not url or not key:
+            raise GatewayError("The LNbits payment backend is not configured (LNBITS_URL, LNBITS_API_KEY).")
+        return LnbitsBackend(url, key)
+    raise GatewayError(f"Unknown payment backend {name!r}.")
+
+
+__all__ = ["DEFAULT_SATS_USD_RATE", "get_backend", "sats_usd_rate"]

@@ -1,0 +1,252 @@
+"""The 24 h spend report, built from hourly counter items only (never the ledger).
+
+A key's report reads its 24 hourly items (``pk=KEY#<id>``, point reads); the gateway's reads
+24 x shards (``pk=ALL``, one Query), and the keys active in the window come from the same
+items' ``keys`` sets. So a scheduled build costs keys x 24 item reads, whatever the request count.
+
+The window is the 24 UTC hour buckets ending with the current (partial) hour.
+Reports are stored as JSON at ``sk=REPORT#24h`` beside the counters they summarize.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from gateway.settings import get_settings
+from gateway.store.dynamo import call, from_item
+from gateway.store.usage import DIMENSIONS, GATEWAY_PK, hour_of, key_pk
+
+PERIOD = "24h"
+PERIOD_HOURS = 24
+REPORT_SK = f"REPORT#{PERIOD}"
+DEFAULT_INTERVAL_S = 900
+"""The schedule's interval (template.yaml: rate(15 minutes)); a report older than this is rebuilt on read."""
+_MEASURES = {"cost": "spendUsd", "req": "requests", "tok": "tokens"}
+_PER = {"model": "perModel", "provider": "perProvider", "app": "perApp"}
+_NANO = Decimal("0.000000001")
+_BATCH_GET = 100  # BatchGetItem's limit: four keys' 24 hours per call
+
+
+def interval_s() -> float:
+    try:
+        return float(get_settings().env.get("REPORT_INTERVAL_S", DEFAULT_INTERVAL_S))
+    except ValueError:
+        return DEFAULT_INTERVAL_S
+
+
+def window(now: float) -> list[str]:
+    """The window's hour buckets, oldest first."""
+    return [hour_of(now - 3600 * i) for i in range(PERIOD_HOURS - 1, -1, -1)]
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _num(x: Decimal | int) -> float | int:
+    return int(x) if isinstance(x, int) else float(x)
+
+
+def _zero() -> dict[str, Decimal | int]:
+    return {"cost": Decimal(0), "req": 0, "tok": 0}
+
+
+def _add(into: dict[str, Any], measure: str, amount: Any) -> None:
+    into[measure] = into[measure] + (Decimal(amount) if measure == "cost" else int(amount))
+
+
+def _view(c: dict[str, Any]) -> dict[str, float | int]:
+    return {_MEASURES[m]: _num(c[m]) for m in _MEASURES}
+
+
+def aggregate(items: list[dict[str, Any]], hours: list[str], now: float, *, key_id: str | None) -> dict[str, Any]:
+    """One report from hourly items (several items of one hour, e.g. gateway shards, add up)."""
+    wanted = set(hours)
+    total = _zero()
+    per: dict[str, dict[str, dict[str, Any]]] = {d: {} for d in DIMENSIONS}
+    hourly = {h: {"c": _zero(), "models": {}} for h in hours}
+    for item in items:
+        hour = item.get("hour")
+        if hour not in wanted:
+            continue
+        bucket = hourly[hour]
+        for attr, amount in item.items():
+            measure, _, rest = attr.partition("|")
+            if measure not in _MEASURES:
+                continue
+            if not rest:
+                _add(total, measure, amount)
+                _add(bucket["c"], measure, amount)
+                continue
+            dim, _, name = rest.partition("|")
+            if dim not in per:
+                continue
+            _add(per[dim].setdefault(name, _zero()), measure, amount)
+            if dim == "model" and measure == "cost":
+                bucket["models"][name] = bucket["models"].get(name, Decimal(0)) + Decimal(amount)
+    average = (total["cost"] / total["req"]).quantize(_NANO) if total["req"] else Decimal(0)
+    report: dict[str, Any] = {
+        "period": PERIOD,
+        "scope": "key" if key_id else "all",
+        "keyId": key_id,
+        "generatedAt": _iso(now),
+        "windowStart": hours[0] + ":00:00Z",
+        "windowEnd": _iso(now),
+        "totalSpendUsd": _num(total["cost"]),
+        "requestCount": total["req"],
+        "averageCostUsd": _num(average),
+        "totalTokens": total["tok"],
+    }
+    for dim, field in _PER.items():
+        ranked = sorted(per[dim].items(), key=lambda kv: (-kv[1]["cost"], kv[0]))
+        report[field] = {name: _view(c) for name, c in ranked}
+    report["hourly"] = [
+        {"hour": h + ":00:00Z", **_view(b["c"]), "perModel": {m: _num(v) for m, v in sorted(b["models"].items())}}
+        for h, b in hourly.items()
+    ]
+    return report
+
+
+async def gateway_items(hours: list[str]) -> list[dict[str, Any]]:
+    """The gateway's hourly items (every shard) in the window: one paginated Query."""
+    kwargs: dict[str, Any] = {
+        "TableName": get_settings().usage_table,
+        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
+        "ExpressionAttributeValues": {
+            ":pk": {"S": GATEWAY_PK}, ":a": {"S": f"HOUR#{hours[0]}"}, ":b": {"S": f"HOUR#{hours[-1]}~"},
+        },
+    }
+    out: list[dict[str, Any]] = []
+    while True:
+        page = await call("query", **kwargs)
+        out.extend(from_item(i) for i in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return out
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+async def key_items(key_ids: list[str], hours: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The hourly items of a few keys, by key id: BatchGetItem of the exact keys (24 per key id).
+
+    Point reads rather than a Query per key: 4 keys per round trip instead of 1, at 0.5 RCU
+    per item instead of per 4 KB; for 10,000 keys that is 2,500 calls a build.
+    """
+    table = get_settings().usage_table
+    wanted = [{"pk": {"S": key_pk(k)}, "sk": {"S": f"HOUR#{h}"}} for k in key_ids for h in hours]
+    out: dict[str, list[dict[str, Any]]] = {k: [] for k in key_ids}
+    for i in range(0, len(wanted), _BATCH_GET):
+        pending = wanted[i : i + _BATCH_GET]
+        for attempt in range(8):
+            got = await call("batch_get_item", RequestItems={table: {"Keys": pending}})
+            for raw in got.get("Responses", {}).get(table, []):
+                item = from_item(raw)
+                out[item["pk"].removeprefix("KEY#")].append(item)
+            pending = got.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+            if not pending:
+                break
+            await asyncio.sleep(min(1.0, 0.05 * 2**attempt))
+        else:
+            raise RuntimeError(f"{len(pending)} hourly items left unread after retries")
+    return out
+
+
+def _pk(key_id: str | None) -> str:
+    return key_pk(key_id) if key_id else GATEWAY_PK
+
+
+async def build(key_id: str | None, now: float | None = None) -> dict[str, Any]:
+    """Build (not store) the report of one key, or of the whole gateway when ``key_id`` is None."""
+    now = time.time() if now is None else now
+    hours = window(now)
+    items = (await key_items([key_id], hours))[key_id] if key_id else await gateway_items(hours)
+    return aggregate(items, hours, now, key_id=key_id)
+
+
+def _report_item(key_id: str | None, report: dict[str, Any], now: float) -> dict[str, Any]:
+    s = get_settings()
+    return {
+        "pk": {"S": _pk(key_id)},
+        "sk": {"S": REPORT_SK},
+        "kind": {"S": "report"},
+        "report": {"S": json.dumps(report, separators=(",", ":"))},
+        "generated_at": {"N": f"{now:.3f}"},
+        "expires_at": {"N": str(int(now) + s.usage_ttl_days * 86400)},
+    }
+
+
+async def save(key_id: str | None, report: dict[str, Any], now: float) -> None:
+    await call("put_item", TableName=get_settings().usage_table, Item=_report_item(key_id, report, now))
+
+
+async def latest(key_id: str | None, *, max_age_s: float | None = None, now: float | None = None) -> dict[str, Any]:
+    """The stored report, or a fresh one (built and stored) when it is missing or older than the interval."""
+    now = time.time() if now is None else now
+    max_age_s = interval_s() if max_age_s is None else max_age_s
+    got = await call(
+        "get_item", TableName=get_settings().usage_table,
+        Key={"pk": {"S": _pk(key_id)}, "sk": {"S": REPORT_SK}},
+    )
+    item = got.get("Item")
+    if item and now - float(item["generated_at"]["N"]) <= max_age_s:
+        return json.loads(item["report"]["S"])
+    report = await build(key_id, now)
+    await save(key_id, report, now)
+    return report
+
+
+async def _write_batch(items: list[dict[str, Any]]) -> None:
+    table = get_settings().usage_table
+    pending = [{"PutRequest": {"Item": i}} for i in items]
+    for attempt in range(8):
+        got = await call("batch_write_item", RequestItems={table: pending})
+        pending = got.get("UnprocessedItems", {}).get(table, [])
+        if not pending:
+            return
+        await asyncio.sleep(min(1.0, 0.05 * 2**attempt))
+    raise RuntimeError(f"{len(pending)} reports left unwritten after retries")
+
+
+async def build_scheduled(now: float | None = None, *, concurrency: int = 32) -> dict[str, Any]:
+    """The scheduled job: the gateway's report and one per key active in the window, all stored."""
+    started = time.perf_counter()
+    now = time.time() if now is None else now
+    hours = window(now)
+    everyone = await gateway_items(hours)
+    active = sorted({k for i in everyone if i.get("hour") in set(hours) for k in i.get("keys", ())})
+    reports: list[tuple[str | None, dict[str, Any]]] = [(None, aggregate(everyone, hours, now, key_id=None))]
+    gate = asyncio.Semaphore(concurrency)
+    per_call = _BATCH_GET // PERIOD_HOURS
+
+    async def some(key_ids: list[str]) -> None:
+        async with gate:
+            found = await key_items(key_ids, hours)
+        reports.extend((k, aggregate(items, hours, now, key_id=k)) for k, items in found.items())
+
+    await asyncio.gather(*(some(active[i : i + per_call]) for i in range(0, len(active), per_call)))
+    read_ms = (time.perf_counter() - started) * 1000
+    items = [_report_item(k, r, now) for k, r in reports]
+    batches = [items[i : i + 25] for i in range(0, len(items), 25)]
+    writers = asyncio.Semaphore(concurrency)
+
+    async def write(batch: list[dict[str, Any]]) -> None:
+        async with writers:
+            await _write_batch(batch)
+
+    await asyncio.gather(*(write(b) for b in batches))
+    return {
+        "keys": len(active),
+        "reports": len(reports),
+        "read_ms": round(read_ms, 1),
+        "ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+
+
+__all__ = [
+    "PERIOD", "aggregate", "build", "build_scheduled", "gateway_items", "interval_s", "key_items", "latest", "save",
+    "window",
+]

@@ -1,0 +1,89 @@
+"""Wallet invoices in the keys table (``pk = INV#<invoice id>, sk = INV``) and crediting them.
+
+A paid invoice is credited exactly once, however often its status is polled and by however
+many containers at once: one transaction flips the invoice ``pending -> credited``
+(conditional on it being ``pending`` and owned by the caller) and adds its USD to the owner's
+account item (``store.limits``: ``balance_usd`` and ``available_usd``). A second crediting
+attempt fails the condition and changes nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from gateway.settings import get_settings
+from gateway.store import limits
+from gateway.store.dynamo import call, from_item, to_item
+
+SK = "INV"
+INVOICE_TTL_DAYS = 90
+
+
+def new_invoice_id() -> str:
+    return f"inv_{secrets.token_hex(12)}"
+
+
+def _key(invoice_id: str) -> dict[str, Any]:
+    return to_item({"pk": f"INV#{invoice_id}", "sk": SK})
+
+
+async def create_invoice(invoice_id: str, owner: str, amount_sats: int, amount_usd: Decimal, backend: str,
+                         payment_hash: str, payment_request: str) -> dict[str, Any]:
+    record = {
+        "pk": f"INV#{invoice_id}", "sk": SK, "invoice_id": invoice_id, "owner": owner, "status": "pending",
+        "amount_sats": amount_sats, "amount_usd": amount_usd, "backend": backend, "payment_hash": payment_hash,
+        "payment_request": payment_request, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "expires_at": int(time.time()) + INVOICE_TTL_DAYS * 86400,
+    }
+    await call("put_item", TableName=get_settings().keys_table, Item=to_item(record),
+               ConditionExpression="attribute_not_exists(pk)")
+    return record
+
+
+async def get_invoice(invoice_id: str) -> dict[str, Any] | None:
+    resp = await call("get_item", TableName=get_settings().keys_table, Key=_key(invoice_id), ConsistentRead=True)
+    return from_item(resp["Item"]) if resp.get("Item") else None
+
+
+async def credit(invoice: dict[str, Any]) -> bool:
+    """Credit a paid invoice to its owner. True if this call credited it, False if it already was."""
+    from botocore.exceptions import ClientError
+
+    table, usd = get_settings().keys_table, to_item({"x": invoice["amount_usd"]})["x"]
+    items = [
+        {"Update": {
+            "TableName": table, "Key": _key(invoice["invoice_id"]),
+            "UpdateExpression": "SET #s = :credited, #at = :now",
+            "ConditionExpression": "#s = :pending AND #o = :owner",
+            "ExpressionAttributeNames": {"#s": "status", "#at": "credited_at", "#o": "owner"},
+            "ExpressionAttributeValues": {
+                ":credited": {"S": "credited"}, ":pending": {"S": "pending"}, ":owner": {"S": invoice["owner"]},
+                ":now": {"S": datetime.now(UTC).isoformat(timespec="seconds")},
+            },
+        }},
+        {"Update": {
+            "TableName": table, "Key": limits.key(invoice["owner"]),
+            "UpdateExpression": "ADD #b :usd, #a :usd",
+            "ExpressionAttributeNames": {"#b": "balance_usd", "#a": "available_usd"},
+            "ExpressionAttributeValues": {":usd": usd},
+        }},
+    ]
+    for attempt in range(5):
+        try:
+            await call("transact_write_items", TransactItems=items)
+            return True
+        except ClientError as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                return False
+            if "TransactionConflict" in reasons and attempt < 4:
+                continue
+            raise
+    return False  # pragma: no cover
+
+
+__all__ = ["create_invoice", "credit", "get_invoice", "new_invoice_id"]

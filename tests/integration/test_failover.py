@@ -1,0 +1,157 @@
+"""The fault matrix through the local stack: every fault the simulator injects, on every
+simulated provider, streaming and not. Before any byte reaches the client a fault fails
+over to the request's fallback; after, the stream ends with an SSE error event. Either way
+the ledger holds exactly one usage record for the request."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import boto3
+import httpx
+import pytest
+from boto3.dynamodb.conditions import Attr, Key
+
+from gateway import apikeys
+
+pytestmark = pytest.mark.integration
+
+MODELS = {
+    "openai": "gpt-4o-mini",
+    "anthropic": "claude-haiku-4-5-20251001",
+    "gemini": "gemini-2.5-flash",
+    "groq": "llama-3.3-70b-versatile",
+    "mistral": "mistral-small-latest",
+}
+# Each provider falls back to the next one in this ring.
+RING = sorted(MODELS)
+FALLBACK = {p: RING[(i + 1) % len(RING)] for i, p in enumerate(RING)}
+
+# fault name -> simulator fault spec (the stack's read timeout is 1 s; see conftest).
+FAILOVER_FAULTS = {
+    "429": {"fault": "status", "status": 429},
+    "500": {"fault": "status", "status": 500},
+    "503": {"fault": "status", "status": 503},
+    "timeout": {"fault": "timeout", "seconds": 2},
+    "malformed": {"fault": "malformed"},
+}
+
+
+@functools.cache
+def _usage_table(dynamodb_url: str):  # type: ignore[no-untyped-def]
+    return boto3.resource(
+        "dynamodb", endpoint_url=dynamodb_url, region_name="us-east-1",
+        aws_access_key_id="local", aws_secret_access_key="local",
+    ).Table("gateway-local-UsageTable")
+
+
+def usage_records(stack, request_id: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The ledger's records of one request (the demo key's partition, filtered by request id)."""
+    table = _usage_table(stack.dynamodb_url)
+    items, kwargs = [], {"KeyConditionExpression": Key("pk").eq(f"KEY#{apikeys.parse_id(stack.api_key)}"),
+                         "FilterExpression": Attr("request_id").eq(request_id)}
+    while True:
+        page = table.query(**kwargs)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _body(provider: str, stream: bool) -> dict:
+    return {"model": f"{provider}/{MODELS[provider]}", "messages": [{"role": "user", "content": "Hello failover"}],
+            "fallbacks": [f"{FALLBACK[provider]}/{MODELS[FALLBACK[provider]]}"], "stream": stream}
+
+
+def _events(resp: httpx.Response) -> list[dict | str]:
+    out: list[dict | str] = []
+    for line in resp.iter_lines():
+        if line.startswith("data: "):
+            data = line.removeprefix("data: ")
+            out.append(data if data == "[DONE]" else json.loads(data))
+    return out
+
+
+def _post(sim, body: dict) -> tuple[httpx.Response, list]:  # type: ignore[no-untyped-def]
+    with sim.http() as client, client.stream(
+        "POST", "/v1/chat/completions", json=body, headers={"authorization": f"Bearer {sim.api_key}"}
+    ) as resp:
+        events = _events(resp) if body["stream"] else [json.loads(resp.read())]
+    return resp, events
+
+
+def _text(events: list) -> str:
+    return "".join(c["choices"][0]["delta"].get("content") or "" for c in events
+                   if isinstance(c, dict) and c.get("choices"))
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
+@pytest.mark.parametrize("fault", sorted(FAILOVER_FAULTS))
+@pytest.mark.parametrize("provider", RING)
+def test_fault_fails_over_to_fallback(sim, provider, fault, stream):
+    sim.fault(provider, count=1, **FAILOVER_FAULTS[fault])
+    before = sim.sim_stats()
+    resp, events = _post(sim, _body(provider, stream))
+    served = FALLBACK[provider]
+    assert resp.status_code == 200, events
+    assert resp.headers["x-gateway-provider"] == served
+    assert resp.headers["x-gateway-attempts"] == "2"
+    after = sim.sim_stats()
+    assert after.get(provider, 0) == before.get(provider, 0) + 1  # the faulty provider was really tried
+    if stream:
+        assert events[-1] == "[DONE]" and events[-2]["usage"]["completion_tokens"] > 0
+        assert _text(events).startswith("Simulated reply to: Hello failover")
+    else:
+        assert events[0]["provider"] == served
+    records = usage_records(sim, resp.headers["x-request-id"])
+    assert len(records) == 1
+    assert records[0]["provider"] == served and records[0]["status"] == "ok" and records[0]["attempts"] == 2
+
+
+@pytest.mark.parametrize("provider", RING)
+def test_disconnect_before_first_event_fails_over(sim, provider):
+    sim.fault(provider, "disconnect", after=0)
+    resp, events = _post(sim, _body(provider, True))
+    assert resp.headers["x-gateway-provider"] == FALLBACK[provider]
+    assert events[-1] == "[DONE]" and _text(events)
+    assert len(usage_records(sim, resp.headers["x-request-id"])) == 1
+
+
+@pytest.mark.parametrize("provider", RING)
+def test_disconnect_mid_stream_is_an_error_event_and_billed_once(sim, provider):
+    sim.fault(provider, "disconnect", after=4)
+    resp, events = _post(sim, _body(provider, True))
+    assert resp.status_code == 200 and resp.headers["x-gateway-provider"] == provider
+    assert events[-1] == "[DONE]"
+    assert events[-2]["error"]["code"] == "upstream_connection_error"
+    assert all("error" not in e for e in events[:-2])
+    records = usage_records(sim, resp.headers["x-request-id"])
+    assert len(records) == 1
+    assert records[0]["status"] == "partial" and records[0]["provider"] == provider
+    assert records[0]["prompt_tokens"] > 0  # what was delivered is still billed
+
+
+@pytest.mark.parametrize("provider", RING)
+def test_slow_drip_is_delivered_not_failed_over(sim, provider):
+    sim.fault(provider, "slow", delay_ms=30)
+    resp, events = _post(sim, _body(provider, True))
+    assert resp.headers["x-gateway-provider"] == provider and resp.headers["x-gateway-attempts"] == "1"
+    assert _text(events) == "Simulated reply to: Hello failover. This answer is deterministic and costs real tokens."
+    final = events[-2]["usage"]
+    assert final["ttft_ms"] < final["latency_ms"]
+    assert len(usage_records(sim, resp.headers["x-request-id"])) == 1
+
+
+def test_every_provider_failing_is_502_with_records(sim):
+    for provider in ("openai", "anthropic"):
+        sim.fault(provider, "status", status=503)
+    body = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}],
+            "fallbacks": ["anthropic/claude-haiku-4-5-20251001"], "stream": False}
+    resp, events = _post(sim, body)
+    assert resp.status_code == 502
+    err = events[0]["error"]
+    assert err["code"] == "all_providers_failed"
+    assert [r["provider"] for r in err["records"]] == ["openai", "anthropic"]
+    assert all(r["response"]["status"] == 503 for r in err["records"])
+    assert len(usage_records(sim, resp.headers["x-request-id"])) == 1

@@ -1,0 +1,1 @@
+"""Developer tools: benchmarks, routing training and evaluation. Never packed into the layer."""

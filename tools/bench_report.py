@@ -1,0 +1,131 @@
+"""The scheduled report build for N keys (make bench): seed N keys x 24 hourly counter items
+into a fresh local DynamoDB (moto), run the builder once, print JSON.
+
+    python -m tools.bench_report [--keys 10000] [--concurrency 32]
+
+Timings are moto's on this machine (one request at a time, milliseconds per call), so the
+figures that carry over to DynamoDB are the round trips: the gateway's Query, a
+BatchGetItem per 4 active keys, a BatchWriteItem per 25 reports, independent of request count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = [("gpt-4o-mini", "openai"), ("claude-sonnet-4-20250514", "anthropic"), ("gemini-2.0-flash", "gemini")]
+
+
+def _store() -> tuple[str, dict[str, str]]:
+    for p in (str(ROOT / "shared"), str(ROOT)):
+        if p not in sys.path:
+            sys.path.insert(0, p)
+    from local import dynamo
+    from local.template import load
+
+    url, _ = dynamo.start_server()
+    names = dynamo.create_tables(load(), url)
+    os.environ.update({
+        "DYNAMODB_ENDPOINT_URL": url, "USAGE_TABLE": names["UsageTable"], "KEYS_TABLE": names["KeysTable"],
+        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1",
+    })
+    return url, names
+
+
+def _hour_item(pk: str, sk: str, hour: str, i: int, keys: set[str] | None = None) -> dict[str, Any]:
+    model, provider = MODELS[i % len(MODELS)]
+    cost, req, tok = Decimal(i % 97 + 1) / Decimal(10_000), i % 5 + 1, (i % 5 + 1) * 700
+    item: dict[str, Any] = {"pk": pk, "sk": sk, "hour": hour, "cost": cost, "req": req, "tok": tok}
+    for dim, name in (("model", model), ("provider", provider), ("app", f"app-{i % 4}")):
+        item.update({f"cost|{dim}|{name}": cost, f"req|{dim}|{name}": req, f"tok|{dim}|{name}": tok})
+    if keys:
+        item["keys"] = keys
+    return item
+
+
+def seed(n_keys: int, now: float) -> int:
+    """N keys x 24 hourly items, and the gateway's items naming them; returns items written.
+
+    Written straight into moto's in-process backend: the bench times the build, not the
+    seeding (over HTTP, moto takes about a millisecond per item)."""
+    from boto3.dynamodb.types import TypeSerializer
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    from gateway.reports.builder import window
+    from gateway.store.usage import GATEWAY_PK, shard_of
+
+    backend = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    table, ser = os.environ["USAGE_TABLE"], TypeSerializer()
+
+    def put(item: dict[str, Any]) -> None:
+        backend.put_item(table, {k: ser.serialize(v) for k, v in item.items()})
+
+    hours = window(now)
+    key_ids = [f"bench{i:06d}" for i in range(n_keys)]
+    shards: dict[int, set[str]] = {}
+    for k in key_ids:
+        shards.setdefault(shard_of(k), set()).add(k)
+    written = 0
+    for n, k in enumerate(key_ids):
+        for j, hour in enumerate(hours):
+            put(_hour_item(f"KEY#{k}", f"HOUR#{hour}", hour, n + j))
+            written += 1
+    for j, hour in enumerate(hours):
+        for shard, ks in shards.items():
+            put(_hour_item(GATEWAY_PK, f"HOUR#{hour}#{shard:02d}", hour, j, ks))
+            written += 1
+    return written
+
+
+async def _build(now: float, concurrency: int) -> dict[str, Any]:
+    from gateway.context import Principal, RequestContext
+    from gateway.reports.builder import build_scheduled
+    from gateway.store.dynamo import current_context
+
+    ctx = RequestContext(request_id="bench", principal=Principal(id="bench"))
+    current_context.set(ctx)  # counts and times every store call of the build
+    stats = await build_scheduled(now, concurrency=concurrency)
+    return {**stats, "store_calls": ctx.store_calls, "store_ms": round(ctx.store_ms, 1)}
+
+
+def run(n_keys: int = 10_000, concurrency: int = 32) -> dict[str, Any]:
+    _store()
+    now = time.time()
+    started = time.perf_counter()
+    items = seed(n_keys, now)
+    seed_s = time.perf_counter() - started
+    build = asyncio.run(_build(now, concurrency))
+    return {
+        "bench": "report_build",
+        "store": "moto (local, one request at a time)",
+        "keys": n_keys,
+        "hourly_items_seeded": items,
+        "seed_s": round(seed_s, 1),
+        "build_s": round(build["ms"] / 1000, 2),
+        "build_read_s": round(build["read_ms"] / 1000, 2),
+        "per_key_ms": round(build["ms"] / max(1, n_keys), 3),
+        "reports_written": build["reports"],
+        "store_calls": build["store_calls"],
+        "store_calls_per_key": round(build["store_calls"] / max(1, n_keys), 3),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keys", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args(argv)
+    print(json.dumps(run(args.keys, args.concurrency), indent=2))
+
+
+if __name__ == "__main__":
+    main()
