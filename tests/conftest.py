@@ -92,6 +92,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env = {**os.environ, "PORT": str(port), "GATEWAY_STATE_FILE": str(state_file), "PYTHONUNBUFFERED": "1",
            # Fault tests fail providers on purpose; cooldowns are tested on their own (tests/unit/store/test_health.py).
            "HEALTH_FAILURE_THRESHOLD": os.environ.get("HEALTH_FAILURE_THRESHOLD", "1000000"),
+           "HEALTH_CACHE_TTL_S": os.environ.get("HEALTH_CACHE_TTL_S", "1"),
            # The simulator answers in milliseconds; a short read timeout keeps the timeout faults fast.
            "PROVIDER_READ_TIMEOUT": os.environ.get("PROVIDER_READ_TIMEOUT", "1")}
     # Admin routes and JWT authentication (tests/integration/test_limits_*.py, test_keys_*.py).

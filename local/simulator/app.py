@@ -6,6 +6,7 @@
     /anthropic/v1/messages                                    Anthropic (JSON, or SSE with "stream": true)
     /gemini/v1beta/models/{model}:generateContent             Gemini
     /gemini/v1beta/models/{model}:streamGenerateContent?alt=sse
+    /bedrock/model/{modelId}/converse | /converse-stream     Bedrock (JSON, or the AWS event stream)
 
 Faults are armed over HTTP, per provider, for the next N requests::
 
@@ -32,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from local.simulator import anthropic_format, engine, gemini_format, openai_format
+from local.simulator import anthropic_format, bedrock_format, engine, gemini_format, openai_format
 
 CONFIG: dict[str, float] = {
     "latency_ms": float(os.environ.get("SIM_LATENCY_MS", "0")),
@@ -58,7 +59,7 @@ def take_fault(provider: str) -> dict[str, Any] | None:
     return None
 
 
-async def sse_body(frames: list[str], fault: dict[str, Any] | None) -> AsyncIterator[bytes]:
+async def sse_body(frames: list[str] | list[bytes], fault: dict[str, Any] | None) -> AsyncIterator[bytes]:
     interval = CONFIG["token_interval_ms"] / 1000
     if fault and fault["fault"] == "slow":
         interval = fault.get("delay_ms", 200) / 1000
@@ -67,7 +68,10 @@ async def sse_body(frames: list[str], fault: dict[str, Any] | None) -> AsyncIter
             raise Disconnect("simulated disconnect")
         if interval and i:
             await asyncio.sleep(interval)
-        yield frame.encode() if frame.startswith(("event:", "data:")) else f"data: {frame}\n\n".encode()
+        if isinstance(frame, bytes):  # a binary frame (the AWS event stream) goes out as it is
+            yield frame
+        else:
+            yield frame.encode() if frame.startswith(("event:", "data:")) else f"data: {frame}\n\n".encode()
 
 
 async def serve(
@@ -152,6 +156,19 @@ def gemini_routes(prefix: str) -> list[Route]:
     return [Route(f"{prefix}/v1beta/models/{{target}}", generate, methods=["POST"])]
 
 
+def bedrock_routes(prefix: str) -> list[Route]:
+    f = bedrock_format
+
+    def handler(streaming: bool):  # type: ignore[no-untyped-def]
+        async def converse(request: Request) -> Response:
+            return await serve(request, "bedrock", f.parse, f.render, f.stream, f.error,
+                               model=request.path_params["model_id"], streaming=streaming, include_usage=lambda b: True)
+        return converse
+
+    return [Route(f"{prefix}/model/{{model_id}}/converse", handler(False), methods=["POST"]),
+            Route(f"{prefix}/model/{{model_id}}/converse-stream", handler(True), methods=["POST"])]
+
+
 async def faults(request: Request) -> Response:
     if request.method == "DELETE":
         FAULTS.clear()
@@ -179,6 +196,7 @@ def routes() -> list[Route]:
         *openai_routes("/mistral/v1", "mistral", always_usage=True),
         *anthropic_routes("/anthropic"),
         *gemini_routes("/gemini"),
+        *bedrock_routes("/bedrock"),
         Route("/_sim/faults", faults, methods=["POST", "DELETE"]),
         Route("/_sim/config", config, methods=["POST"]),
         Route("/_sim/stats", stats, methods=["GET", "DELETE"]),
@@ -194,4 +212,5 @@ BASE_PATHS = {
     "mistral": "/mistral/v1",
     "anthropic": "/anthropic",
     "gemini": "/gemini",
+    "bedrock": "/bedrock",
 }

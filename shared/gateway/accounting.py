@@ -125,7 +125,7 @@ def rate_headers(limits: Limits, item: dict[str, Any], now: float) -> dict[str, 
 
 def _refusal(limits: Limits, ask_usd: Decimal, ask_tokens: int, item: dict[str, Any], now: float, mode: str):
     """The error a refused admission deserves, judged from the account as it was."""
-    from gateway.store.limits import day_of, minute_of, num
+    from gateway.store.limits import day_of, minute_of, num, usd
 
     minute, day = minute_of(now), day_of(now)
     headers = rate_headers(limits, item, now)
@@ -143,14 +143,14 @@ def _refusal(limits: Limits, ask_usd: Decimal, ask_tokens: int, item: dict[str, 
             code="tokens_rate_limit_exceeded", headers={**headers, "retry-after": str(wait)},
             extra={"retry_after": wait},
         )
-    if limits.budget is not None and num(item, f"d#{day}#c") + ask_usd > limits.budget:
-        return _budget_error(limits, ask_usd, num(item, f"d#{day}#c"), now, headers)
+    if limits.budget is not None and usd(item, f"d#{day}#c") + ask_usd > limits.budget:
+        return _budget_error(limits, ask_usd, usd(item, f"d#{day}#c"), now, headers)
     if mode == "paid":
         return InsufficientBalanceError(
-            f"The free tier is used up and the wallet holds ${_fmt_usd(num(item, 'available_usd'))} available; "
+            f"The free tier is used up and the wallet holds ${_fmt_usd(usd(item, 'available_nusd'))} available; "
             f"this request may cost up to ${_fmt_usd(ask_usd)}. Fund the wallet: POST /v1/wallet/fund "
             '{"amount": <sats>}, pay the invoice, then GET /v1/wallet/status?invoiceId=<id>.',
-            extra={"fund_url": "/v1/wallet/fund", "available_usd": float(num(item, "available_usd")),
+            extra={"fund_url": "/v1/wallet/fund", "available_usd": float(usd(item, "available_nusd")),
                    "required_usd": float(ask_usd)},
         )
     return None
@@ -218,7 +218,7 @@ async def admit(ctx: RequestContext, request: ChatCompletionRequest, targets: li
     if any(h.expires < now for h in store.holds(item)):
         await store.release_expired(pid, item, now)
     hold = next(h for h in store.holds(item) if h.request_id == ctx.request_id)
-    admission = Admission(usd, hold, limits.budget, store.num(item, f"d#{hold.day}#c"))
+    admission = Admission(usd, hold, limits.budget, store.usd(item, f"d#{hold.day}#c"))
     headers = rate_headers(limits, item, now)
     headers["x-gateway-budget-remaining"] = _remaining(admission, usd)
     ctx.extra["limit_headers"] = headers

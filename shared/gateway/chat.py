@@ -69,7 +69,9 @@ async def plan(request: ChatCompletionRequest, ctx: RequestContext) -> Plan:
     )
     # The first target's refusal is the client's to hear; later targets are skipped instead.
     params.fit(request, targets[0], drop=bool(request.drop_params))
-    cooling = await health.cooling(list(dict.fromkeys(t.provider_id for t in targets)))
+    providers = list(dict.fromkeys(t.provider_id for t in targets))
+    # With one provider there is nothing to reorder (the last option is always tried): no read.
+    cooling = await health.cooling(providers) if len(providers) > 1 else set()
     admission = await accounting.admit(ctx, request, targets)
     return Plan(targets, admission, request, legacy, frozenset(cooling))
 
@@ -261,6 +263,11 @@ async def open_stream(request: ChatCompletionRequest, ctx: RequestContext, the_p
     raise error
 
 
+def _has_content(chunk: ChatCompletionChunk) -> bool:
+    """Time to first token is taken at the first content: a role-only chunk does not count."""
+    return any(ch.delta.content or ch.delta.tool_calls or ch.delta.function_call for ch in chunk.choices)
+
+
 def _text_of(chunks: list[ChatCompletionChunk]) -> str:
     out = []
     for c in chunks:
@@ -285,14 +292,16 @@ async def chunks(stream: Stream, ctx: RequestContext, the_plan: Plan) -> AsyncIt
     try:
         async with stream.stack:
             for c in stream.pending:
-                ctx.mark_first_byte()
+                if _has_content(c):
+                    ctx.mark_first_byte()
                 delivered.append(c)
                 yield out(c)
             try:
                 if not state.done:
                     async for event in stream.events:
                         for c in _parse_event(stream.adapter, event, state, stream.target.provider_id):
-                            ctx.mark_first_byte()
+                            if _has_content(c):
+                                ctx.mark_first_byte()
                             delivered.append(c)
                             yield out(c)
                         if state.done:

@@ -23,6 +23,7 @@ MODELS = {
     "gemini": "gemini-2.5-flash",
     "groq": "llama-3.3-70b-versatile",
     "mistral": "mistral-small-latest",
+    "bedrock": "amazon.nova-lite-v1:0",
 }
 # Each provider falls back to the next one in this ring.
 RING = sorted(MODELS)
@@ -86,9 +87,16 @@ def _text(events: list) -> str:
                    if isinstance(c, dict) and c.get("choices"))
 
 
-@pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
-@pytest.mark.parametrize("fault", sorted(FAILOVER_FAULTS))
-@pytest.mark.parametrize("provider", RING)
+# Every fault on every provider, streamed and not; a timeout costs a full read timeout, so each
+# provider takes it in one mode only (alternating), which still covers both modes' code paths.
+CASES = [
+    pytest.param(p, f, s, id=f"{p}-{f}-{'sse' if s else 'json'}")
+    for i, p in enumerate(RING) for f in sorted(FAILOVER_FAULTS) for s in (False, True)
+    if f != "timeout" or s == bool(i % 2)
+]
+
+
+@pytest.mark.parametrize(("provider", "fault", "stream"), CASES)
 def test_fault_fails_over_to_fallback(sim, provider, fault, stream):
     sim.fault(provider, count=1, **FAILOVER_FAULTS[fault])
     before = sim.sim_stats()
@@ -134,7 +142,7 @@ def test_disconnect_mid_stream_is_an_error_event_and_billed_once(sim, provider):
 
 @pytest.mark.parametrize("provider", RING)
 def test_slow_drip_is_delivered_not_failed_over(sim, provider):
-    sim.fault(provider, "slow", delay_ms=30)
+    sim.fault(provider, "slow", delay_ms=10)
     resp, events = _post(sim, _body(provider, True))
     assert resp.headers["x-gateway-provider"] == provider and resp.headers["x-gateway-attempts"] == "1"
     assert _text(events) == "Simulated reply to: Hello failover. This answer is deterministic and costs real tokens."
@@ -155,3 +163,32 @@ def test_every_provider_failing_is_502_with_records(sim):
     assert [r["provider"] for r in err["records"]] == ["openai", "anthropic"]
     assert all(r["response"]["status"] == 503 for r in err["records"])
     assert len(usage_records(sim, resp.headers["x-request-id"])) == 1
+
+
+def test_a_cooldown_in_dynamodb_is_shared_and_shown(sim):
+    """Another container's cooldown (an item in the keys table) sends requests past the provider."""
+    import time
+
+    keys = boto3.client("dynamodb", endpoint_url=sim.dynamodb_url, region_name="us-east-1",
+                        aws_access_key_id="local", aws_secret_access_key="local")
+    key = {"pk": {"S": "HEALTH#bedrock"}, "sk": {"S": "HEALTH"}}
+    until = time.time() + 30
+    keys.put_item(TableName="gateway-local-KeysTable",
+                  Item={**key, "kind": {"S": "health"}, "failures": {"N": "0"}, "cooldown_until": {"N": str(until)}})
+    try:
+        time.sleep(1.1)  # the stack's per-container health cache lives 1 s (conftest)
+        with sim.http() as client:
+            listed = client.get("/v1/providers", params={"model": "llama-3.3-70b-versatile"},
+                                headers={"authorization": f"Bearer {sim.api_key}"}).json()
+        bedrock = next(p for p in listed["providers"] if p["id"] == "bedrock")
+        groq = next(p for p in listed["providers"] if p["id"] == "groq")
+        assert bedrock["cooling_down"] is True and bedrock["cooldown_until"].startswith(time.strftime("%Y-", time.gmtime()))
+        assert groq["cooling_down"] is False and groq["cooldown_until"] is None
+        before = sim.sim_stats().get("bedrock", 0)
+        resp, events = _post(sim, {"model": "llama-3.3-70b-versatile", "stream": False,
+                                   "messages": [{"role": "user", "content": "hi"}]})
+        assert resp.headers["x-gateway-provider"] == "groq" and resp.headers["x-gateway-attempts"] == "1"
+        assert sim.sim_stats().get("bedrock", 0) == before  # skipped, not tried
+    finally:
+        keys.delete_item(TableName="gateway-local-KeysTable", Key=key)
+        time.sleep(1.1)

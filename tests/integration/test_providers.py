@@ -16,6 +16,7 @@ MODELS = {
     "gemini": "gemini-2.5-flash",
     "groq": "llama-3.3-70b-versatile",
     "mistral": "mistral-small-latest",
+    "bedrock": "amazon.nova-lite-v1:0",
 }
 WEATHER = {
     "type": "function",
@@ -125,3 +126,24 @@ def test_legacy_functions_round_trip(sim):
         assert deltas and deltas[0].name == "get_weather"
         assert json.loads("".join(d.arguments or "" for d in deltas)) == {"city": "Paris"}
         assert any(ch.finish_reason == "function_call" for c in chunks for ch in c.choices)
+
+
+@pytest.mark.parametrize("provider", sorted(MODELS))
+def test_cached_prompt_tokens_are_read_from_the_providers_own_fields_and_priced(sim, provider):
+    """A long prompt sent twice: the second reports a cache read (each simulated provider in its own
+    fields: prompt_tokens_details, cache_read_input_tokens, cachedContentTokenCount, cacheReadInputTokens),
+    billed at the served-by price for cached input."""
+    client, model = sim.openai(), f"{provider}/{MODELS[provider]}"
+    prompt = f"[{provider}] " + "Tell me about the long history of caching in computer systems. " * 80  # > 1,024 tokens
+    messages = [{"role": "user", "content": prompt}]
+    first = client.chat.completions.create(model=model, messages=messages).usage.model_dump()
+    second = client.chat.completions.create(model=model, messages=messages).usage.model_dump()
+    assert not (first.get("prompt_tokens_details") or {}).get("cached_tokens")
+    cached = second["prompt_tokens_details"]["cached_tokens"]
+    assert cached > 0 and cached % 128 == 0 and cached <= second["prompt_tokens"] == first["prompt_tokens"]
+    with sim.http() as http:
+        listed = http.get("/v1/providers", params={"model": MODELS[provider]},
+                          headers={"authorization": f"Bearer {sim.api_key}"}).json()
+    price = next(p for p in listed["providers"] if p["id"] == provider)["params"]["pricing"]
+    assert second["cache_input_cost_usd"] == pytest.approx(cached * price["cached_input"], rel=1e-6)
+    assert second["input_cost_usd"] == pytest.approx((second["prompt_tokens"] - cached) * price["input"], rel=1e-6)

@@ -109,7 +109,7 @@ def test_same_totals_in_json_table_and_chart(sim, tmp_path):
     assert report["perProvider"]["openai"]["requests"] == len(mix)
 
     assert json.loads(_local(sim, "local.report", "--key", key_id, "--json")) == report
-    table = _local(sim, "local.report", "--key", key_id)
+    table = _local(sim, "local.report", "--key", key_id, "--build")  # runs the builder first, too
     assert f"total spend   {usd(report['totalSpendUsd'])}" in table and "gpt-4.1-nano" in table
 
     assert page.status_code == 200 and usd(report["totalSpendUsd"]) in page.text

@@ -21,6 +21,8 @@ def _atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        # mkstemp creates 0600; the Lambda runtime user must be able to read the artifact.
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -32,12 +34,23 @@ def write_json(path: Path, data: Mapping[str, Any]) -> None:
 
 
 def write_arrays(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    """An .npz (what np.load reads), byte-identical for identical arrays: fixed zip
+    timestamps, unlike np.savez, so a retrain that changes nothing shows no diff."""
     import io
+    import zipfile
 
     import numpy as np
 
     buf = io.BytesIO()
-    np.savez_compressed(buf, **{k: np.asarray(v, dtype=np.float32) for k, v in arrays.items()})
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(arrays):
+            member = io.BytesIO()
+            np.lib.format.write_array(
+                member, np.ascontiguousarray(arrays[name], dtype=np.float32), allow_pickle=False
+            )
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, member.getvalue())
     _atomic_write(path, buf.getvalue())
 
 
@@ -57,7 +70,9 @@ def upsert_profile(path: Path, profile: ModelProfile) -> dict[str, Any]:
     """Add or replace one model's entry in an existing profiles.json; returns the document."""
     document = json.loads(path.read_text(encoding="utf-8"))
     if len(profile.cluster_error) != document["num_clusters"]:
-        raise ValueError(f"profile has {len(profile.cluster_error)} clusters, profiles.json has {document['num_clusters']}")
+        raise ValueError(
+            f"profile has {len(profile.cluster_error)} clusters, profiles.json has {document['num_clusters']}"
+        )
     document["models"][profile.model] = profile.to_json()
     document["models"] = dict(sorted(document["models"].items()))
     write_json(path, document)

@@ -20,6 +20,7 @@ Definitions (docs/ROUTING.md repeats them):
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -63,7 +64,7 @@ def curve_at(hull: Sequence[Point], c: float) -> float:
     """The router's quality when it may spend ``c`` per prompt on average."""
     if c < hull[0][0]:
         return 0.0
-    for (c0, q0), (c1, q1) in zip(hull, hull[1:]):
+    for (c0, q0), (c1, q1) in itertools.pairwise(hull):
         if c <= c1:
             return q0 + (q1 - q0) * (c - c0) / (c1 - c0)
     return hull[-1][1]
@@ -76,7 +77,7 @@ def area_under(hull: Sequence[Point], c_min: float, c_max: float) -> float:
     knots = sorted({c_min, c_max, *(c for c, _ in hull if c_min < c < c_max)})
     # The curve is linear strictly between knots (it may jump at the first vertex, which is
     # a knot), so the midpoint rule is exact per interval.
-    total = sum((b - a) * curve_at(hull, (a + b) / 2.0) for a, b in zip(knots, knots[1:]))
+    total = sum((b - a) * curve_at(hull, (a + b) / 2.0) for a, b in itertools.pairwise(knots))
     return total / (c_max - c_min)
 
 
@@ -85,7 +86,7 @@ def cost_to_reach(hull: Sequence[Point], target: float) -> float | None:
     eps = 1e-12
     if hull[0][1] >= target - eps:
         return hull[0][0]
-    for (c0, q0), (c1, q1) in zip(hull, hull[1:]):
+    for (c0, q0), (c1, q1) in itertools.pairwise(hull):
         if q1 >= target - eps:
             return c0 + (c1 - c0) * (target - q0) / (q1 - q0)
     return None

@@ -48,17 +48,27 @@ class RouterBenchData:
         import numpy as np
 
         idx = np.asarray(rows, dtype=np.int64)
-        pick = lambda seq: tuple(seq[i] for i in idx)  # noqa: E731
+        pick = lambda seq: tuple(seq[i] for i in idx)
         return RouterBenchData(
-            pick(self.sample_ids), pick(self.prompts), pick(self.eval_names), pick(self.gold),
-            self.models, self.correct[idx], self.cost_usd[idx],
+            pick(self.sample_ids),
+            pick(self.prompts),
+            pick(self.eval_names),
+            pick(self.gold),
+            self.models,
+            self.correct[idx],
+            self.cost_usd[idx],
         )
 
     def select_models(self, models: Sequence[str]) -> RouterBenchData:
         cols = [self.models.index(m) for m in models]
         return RouterBenchData(
-            self.sample_ids, self.prompts, self.eval_names, self.gold,
-            tuple(models), self.correct[:, cols], self.cost_usd[:, cols],
+            self.sample_ids,
+            self.prompts,
+            self.eval_names,
+            self.gold,
+            tuple(models),
+            self.correct[:, cols],
+            self.cost_usd[:, cols],
         )
 
 
@@ -86,7 +96,8 @@ def load_csv(path: str | Path) -> RouterBenchData:
         if missing:
             raise ValueError(f"{path}: missing columns {missing}")
         models = tuple(
-            c for c in header
+            c
+            for c in header
             if c not in _FIXED_COLUMNS and not c.endswith(_COST_SUFFIX) and c + _COST_SUFFIX in header
         )
         if not models:
@@ -103,7 +114,11 @@ def load_csv(path: str | Path) -> RouterBenchData:
             evals.append(row["eval_name"])
             gold.append((row["gold"] or "").strip())
     return RouterBenchData(
-        tuple(ids), tuple(prompts), tuple(evals), tuple(gold), models,
+        tuple(ids),
+        tuple(prompts),
+        tuple(evals),
+        tuple(gold),
+        models,
         np.asarray(correct, dtype=np.float64).reshape(len(ids), len(models)),
         np.asarray(cost, dtype=np.float64).reshape(len(ids), len(models)),
     )

@@ -29,7 +29,11 @@ def embed_texts(spec: EmbeddingSpec | str, texts: Sequence[str], cache_dir: Path
         if path.is_file():
             return np.load(path).astype(np.float64)
     embedder = get_embedder(spec)
-    out = np.stack([embedder.embed(t) for t in texts]).astype(np.float64) if texts else np.zeros((0, embedder.dim))
+    out = (
+        np.stack([embedder.embed(t) for t in texts]).astype(np.float64)
+        if texts
+        else np.zeros((0, embedder.dim))
+    )
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         np.save(path, out.astype(np.float32))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gateway.routing._assign import hard_assign, learned_assign, soft_assign
+
 from tools.routing._fit import cluster_error, fit_temperature, train_learned_map
 from tools.routing._kmeans import kmeans
 

@@ -10,7 +10,8 @@
    play train, and the full pipeline (_pipeline.fit_router) is fit on them. A single
    441-row validation split moves the area by about +-0.01 between neighbouring K, which
    is as large as the differences being chosen between; five rotations score 1,764 rows.
-   Every (K, variant) is scored by its mean area under the deferral curve.
+   Every (K, variant) gets its mean area under the deferral curve, and the one-standard-
+   error rule picks among them (see choose()).
 4. The winner is refit on the real split (K-means on train, temperature / learned map on
    validation, profiles on validation) and written to ``--out`` unless ``--dry-run``.
 
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.routing._bundle import ARTIFACTS_DIR, SCHEMA_VERSION, ModelProfile
 from gateway.routing.embed import EmbeddingSpec
+
 from tools.routing._artifacts import profiles_document, write_arrays, write_json
 from tools.routing._curves import default_cost_weights, router_points, single_model_points, summarize
 from tools.routing._dataset import SPLIT_FRACTIONS, SPLIT_SEED, RouterBenchData, load_csv, stratified_split
@@ -43,6 +45,7 @@ DEFAULT_KS = (2, 3, 4, 6, 8, 12, 16, 24, 32, 48)
 KMEANS_SEED = 7
 N_FOLDS = 5
 PROFILE_SOURCE = "routerbench_0shot_train.csv validation split"
+SHIPPABLE = ("soft", "learned_map")
 
 
 def area_of(router: FittedRouter, x: np.ndarray, data: RouterBenchData) -> float:
@@ -77,7 +80,14 @@ def cross_validate(
         for k in ks:
             for variant in variants:
                 fitted = fit_router(
-                    k, variant, x[train], d_tr.correct, x[val], d_val.correct, d_val.cost_usd, seed=KMEANS_SEED
+                    k,
+                    variant,
+                    x[train],
+                    d_tr.correct,
+                    x[val],
+                    d_val.correct,
+                    d_val.cost_usd,
+                    seed=KMEANS_SEED,
                 )
                 results[(k, variant)].append(area_of(fitted, x[score], d_score))
     rows = [
@@ -86,6 +96,28 @@ def cross_validate(
     ]
     rows.append({"k": None, "variant": "zero_router", "cv_area": float(np.mean(zero)), "folds": zero})
     return rows
+
+
+def choose(sweep: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The one-standard-error rule over the shippable variants (soft, learned_map): the
+    simplest configuration whose mean area is within one standard error (of its paired
+    per-rotation difference) of the best mean area.
+
+    Simplest means soft before learned_map (K x d more parameters), then smaller K. With
+    ~20 configurations scored on ~1.8k prompts the top mean is partly selection noise; the
+    rule ships a model whose lead over a simpler one was measured, not a lucky peak. ``hard``
+    is reported but not a candidate of its own: it is the T = 0 point of soft's
+    temperature fit, which picks it when validation says so.
+    """
+    import numpy as np
+
+    rows = [r for r in sweep if r["k"] is not None and r["variant"] in SHIPPABLE]
+    top = max(rows, key=lambda r: r["cv_area"])
+    for r in sorted(rows, key=lambda r: (SHIPPABLE.index(r["variant"]), r["k"])):
+        diff = np.asarray(top["folds"]) - np.asarray(r["folds"])
+        if diff.mean() <= diff.std(ddof=1) / np.sqrt(len(diff)):
+            return r
+    return top
 
 
 def build_artifacts(
@@ -101,8 +133,14 @@ def build_artifacts(
 
     val = data.subset(split["validation"])
     profiles = [
-        ModelProfile(m, tuple(float(e) for e in fitted.psi[j]), float(fitted.mean_cost_usd[j]),
-                     PROFILE_SOURCE, len(val), date)
+        ModelProfile(
+            m,
+            tuple(float(e) for e in fitted.psi[j]),
+            float(fitted.mean_cost_usd[j]),
+            PROFILE_SOURCE,
+            len(val),
+            date,
+        )
         for j, m in enumerate(data.models)
     ]
     # Tier cut points: terciles of predicted difficulty (mean error of all profiled models)
@@ -120,8 +158,13 @@ def build_artifacts(
         "temperature": fitted.temperature,
         "profile_prior_strength": PRIOR_STRENGTH,
         "tiers": {"thresholds": thresholds, "reference_models": list(data.models)},
-        "trained": {"date": date, "train_size": len(split["train"]), "validation_size": len(val),
-                    "kmeans_seed": KMEANS_SEED, "variant": fitted.variant},
+        "trained": {
+            "date": date,
+            "train_size": len(split["train"]),
+            "validation_size": len(val),
+            "kmeans_seed": KMEANS_SEED,
+            "variant": fitted.variant,
+        },
     }
     split_doc = {
         "schema_version": SCHEMA_VERSION,
@@ -140,8 +183,12 @@ def build_artifacts(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, type=Path, help="RouterBench-format CSV")
-    parser.add_argument("--embedding", default=DEFAULT_EMBEDDING, help="backend:max_tokens, e.g. wordllama:128")
-    parser.add_argument("--k", default=",".join(map(str, DEFAULT_KS)), help="comma-separated K values to sweep")
+    parser.add_argument(
+        "--embedding", default=DEFAULT_EMBEDDING, help="backend:max_tokens, e.g. wordllama:128"
+    )
+    parser.add_argument(
+        "--k", default=",".join(map(str, DEFAULT_KS)), help="comma-separated K values to sweep"
+    )
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--out", type=Path, default=ARTIFACTS_DIR)
     parser.add_argument("--date", default=dt.date.today().isoformat(), help="date stamped on the profiles")
@@ -157,20 +204,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     x = embed_texts(embedding, data.prompts, args.cache_dir)
 
     sweep = cross_validate(data, x, split["train"] + split["validation"], ks, variants)
-    best = max((r for r in sweep if r["k"] is not None), key=lambda r: r["cv_area"])
+    best = choose(sweep)
     d_tr, d_val = data.subset(split["train"]), data.subset(split["validation"])
     fitted = fit_router(
-        best["k"], best["variant"], x[split["train"]], d_tr.correct,
-        x[split["validation"]], d_val.correct, d_val.cost_usd, seed=KMEANS_SEED,
+        best["k"],
+        best["variant"],
+        x[split["train"]],
+        d_tr.correct,
+        x[split["validation"]],
+        d_val.correct,
+        d_val.cost_usd,
+        seed=KMEANS_SEED,
     )
     report = {
         "data": str(args.data),
         "embedding": embedding,
         "split_sizes": {k: len(v) for k, v in split.items()},
-        "selection": "mean deferral-curve area over 5 rotations of train+validation",
+        "selection": "deferral-curve area over 5 rotations of train+validation; "
+        "simplest configuration within one standard error of the best",
         "sweep": sorted(sweep, key=lambda r: -r["cv_area"]),
-        "chosen": {"k": best["k"], "variant": best["variant"], "temperature": fitted.temperature,
-                   "cv_area": best["cv_area"]},
+        "best_mean": max((r for r in sweep if r["variant"] in SHIPPABLE), key=lambda r: r["cv_area"]),
+        "chosen": {
+            "k": best["k"],
+            "variant": best["variant"],
+            "temperature": fitted.temperature,
+            "cv_area": best["cv_area"],
+        },
     }
     if not args.dry_run:
         args.out.mkdir(parents=True, exist_ok=True)

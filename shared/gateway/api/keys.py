@@ -43,7 +43,7 @@ def view(record: dict[str, Any], account: dict[str, Any] | None = None) -> KeyVi
     )
     if account is not None:
         day = limits.day_of(time.time())
-        out.spend_today_usd = float(limits.num(account, f"d#{day}#s"))
+        out.spend_today_usd = float(limits.usd(account, f"d#{day}#s"))
         out.requests_today = int(limits.num(account, f"d#{day}#n"))
         out.free_requests_used = int(limits.num(account, "free_used"))
     return out

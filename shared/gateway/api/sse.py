@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from typing import Any
 
 from starlette.responses import StreamingResponse
@@ -24,11 +25,13 @@ async def encode(
     items: AsyncIterator[ChatCompletionChunk | GatewayError],
     render: Callable[[ChatCompletionChunk], str],
 ) -> AsyncIterator[bytes]:
-    async for item in items:
-        if isinstance(item, GatewayError):
-            yield frame(json.dumps(item.to_envelope()))
-            break
-        yield frame(render(item))
+    # aclosing: a break must settle the stream (its ``finally``) now, before [DONE], not at GC.
+    async with aclosing(items) as it:
+        async for item in it:
+            if isinstance(item, GatewayError):
+                yield frame(json.dumps(item.to_envelope()))
+                break
+            yield frame(render(item))
     yield DONE
 
 

@@ -63,7 +63,7 @@ async def status(request: Request, invoiceId: str | None = None) -> JSONResponse
     if invoice["status"] == "pending" and await get_backend(invoice["backend"]).is_paid(invoice["payment_hash"]):
         await wallet.credit(invoice)  # exactly once, whoever polls first; the others find it credited
         invoice["status"] = "credited"
-    balance = limits.num(await limits.get(ctx.principal.id), "balance_usd")
+    balance = limits.usd(await limits.get(ctx.principal.id), "balance_nusd")
     return _json(_view(invoice, balance), ctx)
 
 
@@ -73,7 +73,8 @@ async def balance(request: Request) -> JSONResponse:
     account = await limits.get(ctx.principal.id)
     free_total = ctx.principal.limits.get("free_requests")
     return _json(BalanceView(
-        balanceUsd=float(limits.num(account, "balance_usd")), availableUsd=float(limits.num(account, "available_usd")),
+        balanceUsd=float(limits.usd(account, "balance_nusd")),
+        availableUsd=float(limits.usd(account, "available_nusd")),
         freeRequestsUsed=int(limits.num(account, "free_used")),
         freeRequestsTotal=DEFAULT_FREE_REQUESTS if free_total is None else int(free_total),
         satsUsdRate=float(sats_usd_rate()),

@@ -169,7 +169,7 @@ def build_body(request: ChatCompletionRequest, target: Target) -> dict[str, Any]
              **({"strict": t.function.strict} if t.function.strict is not None else {})}
             for t in request.tools
         ]
-    choice = _tool_choice(request)
+    choice = _tool_choice(request) if request.tools else None  # Anthropic refuses tool_choice without tools
     if choice is not None:
         body["tool_choice"] = choice
     output = _output_format(request.response_format)

@@ -167,7 +167,7 @@ def build_body(request: ChatCompletionRequest) -> dict[str, Any]:
              **({"parametersJsonSchema": t.function.parameters} if t.function.parameters else {})}
             for t in request.tools
         ]}]
-    tool_config = _tool_config(request.tool_choice)
+    tool_config = _tool_config(request.tool_choice) if request.tools else None
     if tool_config:
         body["toolConfig"] = tool_config
     config = _generation_config(request)

@@ -15,6 +15,7 @@ _MODULES: dict[str, str] = {
     "gemini": "gateway.providers.gemini",
     "groq": "gateway.providers.groq",
     "mistral": "gateway.providers.mistral",
+    "bedrock": "gateway.providers.bedrock",
 }
 
 _loaded: dict[str, Adapter] = {}

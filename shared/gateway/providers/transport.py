@@ -1,5 +1,9 @@
 """The one place provider I/O happens: a pooled httpx client, SSE decoding, exception mapping.
 
+Bedrock's transport is boto3 (``ProviderRequest.operation`` set): one ``bedrock-runtime``
+client per container, calls run in a worker thread, botocore's exceptions mapped in
+``map_aws_errors`` and AWS error codes to statuses in ``AWS_ERROR_STATUS``.
+
 One ``httpx.AsyncClient`` per event loop (a Lambda container runs one loop for its life, so
 in practice one per container), created lazily and reused across invocations, so TLS
 sessions and connections survive between requests. Foreign exceptions are mapped to the
@@ -10,16 +14,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import httpx
 
 from gateway.errors import UpstreamConnectionError, UpstreamError, UpstreamTimeoutError
+from gateway.providers._errors import classify
 from gateway.providers.base import SSEEvent
+from gateway.settings import get_settings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -78,6 +86,8 @@ class HTTPReply:
 
 
 async def send(preq: ProviderRequest, target: Target) -> HTTPReply:
+    if preq.operation:
+        return await _aws_send(preq, target)
     with map_transport_errors(target.provider_id):
         resp = await get_client().request(
             preq.method, preq.url, headers=preq.headers, json=preq.json, timeout=_timeout(target)
@@ -120,6 +130,10 @@ class StreamReply:
 @asynccontextmanager
 async def open_stream(preq: ProviderRequest, target: Target) -> AsyncIterator[StreamReply]:
     """Open a streaming request; events are decoded as they arrive, never buffered."""
+    if preq.operation:
+        async with _aws_stream(preq, target) as reply:
+            yield reply
+        return
     provider = target.provider_id
     client = get_client()
     request = client.build_request(
@@ -148,3 +162,122 @@ async def aclose_all() -> None:
     for client in list(_clients.values()):
         await client.aclose()
     _clients.clear()
+
+
+# --- Bedrock: the boto3 client is the transport --------------------------------------------
+
+AWS_ERROR_STATUS = {
+    "ThrottlingException": 429, "ServiceQuotaExceededException": 429, "ModelTimeoutException": 408,
+    "ServiceUnavailableException": 503, "ModelNotReadyException": 503, "InternalServerException": 500,
+    "ModelErrorException": 502, "ModelStreamErrorException": 502, "AccessDeniedException": 403,
+    "UnrecognizedClientException": 403, "ExpiredTokenException": 403, "InvalidSignatureException": 403,
+    "ResourceNotFoundException": 404, "ValidationException": 400,
+}
+"""AWS error code -> the HTTP status the adapters classify (429/5xx fail over, 403 is upstream auth, 400 the client's)."""
+
+_aws_clients: dict[tuple[Any, ...], Any] = {}
+_aws_lock = threading.Lock()
+
+
+def bedrock_client(target: Target) -> Any:
+    """The container's ``bedrock-runtime`` client for this target's endpoint and timeouts (created once)."""
+    s = target.settings
+    endpoint = None if "{" in s.base_url else s.base_url  # the catalog's URL is a template: let boto3 pick
+    key = (get_settings().region, endpoint, s.connect_timeout, s.read_timeout)
+    client = _aws_clients.get(key)
+    if client is None:
+        with _aws_lock:
+            client = _aws_clients.get(key)
+            if client is None:
+                import boto3
+                from botocore.config import Config
+
+                client = _aws_clients[key] = boto3.session.Session().client(
+                    "bedrock-runtime", region_name=key[0], endpoint_url=endpoint,
+                    config=Config(connect_timeout=s.connect_timeout, read_timeout=s.read_timeout,
+                                  retries={"total_max_attempts": 1, "mode": "standard"},  # failover is the retry
+                                  max_pool_connections=64, tcp_keepalive=True),
+                )
+    return client
+
+
+@contextmanager
+def map_aws_errors(provider: str) -> Iterator[None]:
+    """botocore's transport exceptions -> the gateway's (``ClientError`` passes: callers read its code)."""
+    from botocore import exceptions as bx
+    from botocore.eventstream import ParserError
+    from botocore.parsers import ResponseParserError
+    from urllib3.exceptions import HTTPError as Urllib3Error
+
+    try:
+        yield
+    except bx.ClientError:
+        raise
+    except (bx.ReadTimeoutError, bx.ConnectTimeoutError) as exc:
+        raise UpstreamTimeoutError(f"{provider} did not answer in time ({type(exc).__name__})",
+                                   provider=provider, retryable=True) from exc
+    except (bx.EndpointConnectionError, bx.ConnectionClosedError, bx.HTTPClientError, Urllib3Error) as exc:
+        raise UpstreamConnectionError(f"connection to {provider} failed ({type(exc).__name__})",
+                                      provider=provider, retryable=True) from exc
+    except (bx.NoCredentialsError, bx.PartialCredentialsError) as exc:
+        raise UpstreamError(f"{provider}: no AWS credentials", provider=provider, retryable=True,
+                            code="upstream_auth_error") from exc
+    except (ResponseParserError, ParserError, ValueError) as exc:
+        raise UpstreamError(f"{provider} sent a malformed response ({type(exc).__name__})",
+                            provider=provider, retryable=True) from exc
+    except bx.BotoCoreError as exc:
+        raise UpstreamError(f"{provider}: {type(exc).__name__}", provider=provider, retryable=True) from exc
+
+
+def _client_error(exc: Any) -> tuple[int, dict[str, Any]]:
+    err = exc.response.get("Error") or {}
+    code = err.get("Code") or "UnknownError"
+    status = AWS_ERROR_STATUS.get(code) or int((exc.response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 500)
+    return status, {"__type": code, "message": err.get("Message") or str(exc)}
+
+
+async def _aws_send(preq: ProviderRequest, target: Target) -> HTTPReply:
+    from botocore.exceptions import ClientError
+
+    call = getattr(bedrock_client(target), preq.operation or "")
+    try:
+        with map_aws_errors(target.provider_id):
+            result = await anyio.to_thread.run_sync(lambda: call(**(preq.kwargs or {})))
+    except ClientError as exc:
+        status, body = _client_error(exc)
+        return HTTPReply(status, httpx.Headers(), body)
+    return HTTPReply(200, httpx.Headers(), result)
+
+
+@asynccontextmanager
+async def _aws_stream(preq: ProviderRequest, target: Target) -> AsyncIterator[StreamReply]:
+    from botocore.exceptions import ClientError
+
+    provider = target.provider_id
+    call = getattr(bedrock_client(target), preq.operation or "")
+    try:
+        with map_aws_errors(provider):
+            result = await anyio.to_thread.run_sync(lambda: call(**(preq.kwargs or {})))
+    except ClientError as exc:
+        status, body = _client_error(exc)
+        yield StreamReply(status, httpx.Headers(), body, None)
+        return
+    stream = result["stream"]
+
+    async def events() -> AsyncIterator[dict[str, Any]]:
+        it = iter(stream)
+        while True:
+            try:
+                with map_aws_errors(provider):
+                    event = await anyio.to_thread.run_sync(next, it, None)
+            except ClientError as exc:  # a modelled exception inside the stream
+                status, body = _client_error(exc)
+                raise classify(provider, status, f"{body['__type']}: {body['message']}", body) from exc
+            if event is None:
+                return
+            yield event
+
+    try:
+        yield StreamReply(200, httpx.Headers(), None, events())  # type: ignore[arg-type]
+    finally:
+        stream.close()

@@ -12,7 +12,7 @@ from gateway.reports._format import count, hour_label, usd
 
 PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7"]
 OTHER_COLOR = "#9c9c9c"
-_W, _H, _LEFT, _BOTTOM, _TOP = 360, 200, 44, 22, 8
+_W, _H, _BOTTOM, _TOP = 360, 200, 22, 8
 
 _CSS = """
 *{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
@@ -59,18 +59,20 @@ def chart(report: dict[str, Any]) -> str:
     top = max((b["spendUsd"] for b in hourly), default=0)
     step = _nice_step(top) if top > 0 else 1.0
     y_max = step * 4
-    plot_w, plot_h = _W - _LEFT - 8, _H - _BOTTOM - _TOP
+    ticks = [_tick(step * i) for i in range(5)]
+    left = 8 + 6 * max(len(t) for t in ticks)  # room for the longest label at font-size 10
+    plot_w, plot_h = _W - left - 8, _H - _BOTTOM - _TOP
     slot = plot_w / max(1, len(hourly))
+    order = {m: n for n, m in enumerate(colors)}  # stacked in the legend's order, bottom up
     parts = [f'<svg viewBox="0 0 {_W} {_H}" role="img" aria-label="Hourly spend over 24 hours, stacked by model" '
              f'xmlns="http://www.w3.org/2000/svg" font-size="10" fill="#667085">']
-    for i in range(5):
+    for i, label in enumerate(ticks):
         y = _TOP + plot_h - plot_h * i / 4
-        parts.append(f'<line x1="{_LEFT}" x2="{_W - 8}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e4e7ec"/>')
-        parts.append(f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_tick(step * i)}</text>')
+        parts.append(f'<line x1="{left}" x2="{_W - 8}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e4e7ec"/>')
+        parts.append(f'<text x="{left - 5}" y="{y + 3.5:.1f}" text-anchor="end">{label}</text>')
     for i, bucket in enumerate(hourly):
-        x = _LEFT + i * slot + slot * 0.15
+        x = left + i * slot + slot * 0.15
         y = _TOP + plot_h
-        order = {m: i for i, m in enumerate(colors)}  # the legend's order, bottom up
         for model, spend in sorted(bucket["perModel"].items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])):
             h = plot_h * spend / y_max
             if h <= 0:

@@ -25,6 +25,7 @@ from gateway.routing.uniroute import (
 
 __all__ = [
     "ARTIFACTS_DIR",
+    "TIERS",
     "CandidateScore",
     "EmbeddingSpec",
     "EmbeddingUnavailableError",
@@ -32,7 +33,6 @@ __all__ = [
     "RouterConfig",
     "RoutingArtifactError",
     "RoutingDecision",
-    "TIERS",
     "Tier",
     "UniRouter",
     "UnknownProfileError",

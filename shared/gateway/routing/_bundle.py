@@ -120,7 +120,9 @@ def load_arrays(directory: Path, config: RouterConfig) -> dict[str, np.ndarray]:
 def parse_profiles(raw: Mapping[str, Any], num_clusters: int, digest: str) -> dict[str, ModelProfile]:
     """Validated profiles; raises RoutingArtifactError naming the first bad entry."""
     if raw.get("centroids_sha256") != digest:
-        raise RoutingArtifactError("profiles.json was measured against other centroids; re-profile or retrain")
+        raise RoutingArtifactError(
+            "profiles.json was measured against other centroids; re-profile or retrain"
+        )
     out: dict[str, ModelProfile] = {}
     for model, entry in dict(raw.get("models", {})).items():
         try:
@@ -136,7 +138,9 @@ def parse_profiles(raw: Mapping[str, Any], num_clusters: int, digest: str) -> di
         except (KeyError, TypeError, ValueError) as exc:
             raise RoutingArtifactError(f"profiles.json: model {model!r}: {exc!r}") from exc
         if len(errors) != num_clusters or not all(0.0 <= e <= 1.0 for e in errors):
-            raise RoutingArtifactError(f"profiles.json: model {model!r}: need {num_clusters} errors in [0, 1]")
+            raise RoutingArtifactError(
+                f"profiles.json: model {model!r}: need {num_clusters} errors in [0, 1]"
+            )
         if profile.mean_cost_usd < 0:
             raise RoutingArtifactError(f"profiles.json: model {model!r}: negative cost")
         out[model] = profile

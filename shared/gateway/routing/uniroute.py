@@ -104,6 +104,7 @@ def score_candidates(
     non-finite cost_weight.
     """
     names = _checked_candidates(profiles, candidates, cost_weight)
+    cost_weight = float(cost_weight)
     max_cost = max(p.mean_cost_usd for p in profiles.values())
     scored = []
     for name in names:
@@ -112,7 +113,9 @@ def score_candidates(
         cost = p.mean_cost_usd / max_cost if max_cost > 0 else 0.0
         scored.append(CandidateScore(name, error, cost, p.mean_cost_usd, error + cost_weight * cost))
     scored.sort(key=lambda c: (c.score, c.cost_usd, c.model))
-    return RoutingDecision(scored[0].model, tuple(scored), tuple(float(w) for w in cluster_weights), cost_weight)
+    return RoutingDecision(
+        scored[0].model, tuple(scored), tuple(float(w) for w in cluster_weights), cost_weight
+    )
 
 
 class UniRouter:
@@ -145,25 +148,34 @@ class UniRouter:
     def models(self) -> list[str]:
         return sorted(self.profiles)
 
-    def cluster_weights(self, embedding: np.ndarray) -> tuple[float, ...]:
-        """P(cluster | prompt) for one embedding; sums to 1."""
+    @property
+    def centroids(self) -> np.ndarray:
+        """``(K, d)`` K-means centroids; profiles count prompts by the nearest one."""
+        return self._centroids
+
+    def batch_cluster_weights(self, embeddings: np.ndarray) -> np.ndarray:
+        """``(n, K)`` P(cluster | prompt) for ``(n, d)`` embeddings; rows sum to 1."""
         import numpy as np
 
         from gateway.routing._assign import learned_assign, soft_assign
 
-        x = np.asarray(embedding, dtype=np.float32).reshape(1, -1)
+        x = np.atleast_2d(np.asarray(embeddings, dtype=np.float32))
         if self._map is not None:
-            p = learned_assign(x, *self._map)[0]
-        else:
-            p = soft_assign(x, self._centroids, self.config.temperature)[0]
-        return tuple(float(v) for v in p)
+            return learned_assign(x, *self._map)
+        return soft_assign(x, self._centroids, self.config.temperature)
+
+    def cluster_weights(self, embedding: np.ndarray) -> tuple[float, ...]:
+        """P(cluster | prompt) for one embedding; sums to 1."""
+        return tuple(float(v) for v in self.batch_cluster_weights(embedding)[0])
 
     def route_embedding(
         self, embedding: np.ndarray, candidates: Sequence[str] | None = None, cost_weight: float = 0.0
     ) -> RoutingDecision:
         return score_candidates(self.cluster_weights(embedding), self.profiles, candidates, cost_weight)
 
-    def route(self, text: str, candidates: Sequence[str] | None = None, cost_weight: float = 0.0) -> RoutingDecision:
+    def route(
+        self, text: str, candidates: Sequence[str] | None = None, cost_weight: float = 0.0
+    ) -> RoutingDecision:
         """Embed ``text`` (see gateway.routing.embed for truncation) and route it."""
         from gateway.routing.embed import get_embedder
 

@@ -84,6 +84,10 @@ def from_item(item: dict[str, Any]) -> dict[str, Any]:
 def _plain(v: Any) -> Any:
     if isinstance(v, float):
         return Decimal(str(v))
+    if isinstance(v, Decimal) and not v:
+        # A quantized zero (Decimal("0E-9")) is valid DynamoDB but trips moto's number
+        # handling; plain 0 means the same.
+        return Decimal(0)
     if isinstance(v, dict):
         return {k: _plain(x) for k, x in v.items() if x is not None}
     if isinstance(v, list):

@@ -11,12 +11,15 @@ Attributes (flat, top level; names are data, always passed as placeholders):
   limits use fixed one-minute windows keyed by the minute (not sliding): a window is one pair
   of counters that a conditional ``ADD`` can check exactly; the cost is that up to 2x the
   limit can pass across a window boundary, the usual trade of fixed windows.
-- ``d#<yyyy-mm-dd>#c`` / ``#s`` / ``#n``: the UTC day's committed USD (spent plus open
-  holds), spent USD, and request count. The daily budget is checked against ``#c``.
+- ``d#<yyyy-mm-dd>#c`` / ``#s`` / ``#n``: the UTC day's committed amount (spent plus open
+  holds), spent amount, and request count. The daily budget is checked against ``#c``.
 - ``free_used``: free-tier requests consumed (forever, not per day).
-- ``balance_usd`` / ``available_usd``: the wallet; ``available`` is balance minus open holds.
-- ``h#<request id>``: one open hold (a reservation), ``"<usd>|<wallet usd>|<expires>|<day>|
-  <tokens>|<minute>|<mode>"``. Settlement removes it, conditional on it still existing.
+- ``balance_nusd`` / ``available_nusd``: the wallet; ``available`` is balance minus open holds.
+- ``h#<request id>``: one open hold (a reservation), ``"<amount>|<wallet amount>|<expires>|
+  <day>|<tokens>|<minute>|<mode>"``. Settlement removes it, conditional on it still existing.
+
+Amounts are integer nano-dollars (costs are exact to 1e-9 USD, ``gateway.billing``), so the
+counters add exactly and every number is a plain integer; ``usd()`` reads them back as USD.
 
 Reservations of crashed requests expire: a hold lives ``HOLD_TTL_S`` (well past the Lambda
 timeout). Every admission gets the whole item back (``ALL_NEW``, or ``ALL_OLD`` on refusal)
@@ -30,17 +33,21 @@ the item last time), which keeps the item small.
 
 from __future__ import annotations
 
+import asyncio
+import random
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from gateway.settings import get_settings
 from gateway.store.dynamo import call, from_item, to_item
 
 SK = "ACCT"
+NANO = Decimal(1_000_000_000)
 HOLD_TTL_S = 120
+_CONFLICT_ATTEMPTS = 6
 """How long a reservation may stay open: 4x the 30 s function timeout."""
 _HOLD = "h#"
 
@@ -51,6 +58,16 @@ def pk(principal_id: str) -> str:
 
 def key(principal_id: str) -> dict[str, Any]:
     return to_item({"pk": pk(principal_id), "sk": SK})
+
+
+def to_nano(usd: Decimal) -> int:
+    """USD as integer nano-dollars, rounded up (a hold never rounds below the cost it covers)."""
+    return int((usd * NANO).to_integral_value(rounding=ROUND_CEILING))
+
+
+def usd(item: dict[str, Any], name: str) -> Decimal:
+    """A nano-dollar attribute of the account item, in USD (0 when absent)."""
+    return Decimal(int(item.get(name) or 0)) / NANO
 
 
 def minute_of(ts: float) -> int:
@@ -79,12 +96,14 @@ class Hold:
     """``free`` or ``paid``."""
 
     def encode(self) -> str:
-        return f"{self.usd}|{self.wallet_usd}|{self.expires}|{self.day}|{self.tokens}|{self.minute}|{self.mode}"
+        return (f"{to_nano(self.usd)}|{to_nano(self.wallet_usd)}|{self.expires}|{self.day}|{self.tokens}|"
+                f"{self.minute}|{self.mode}")
 
     @classmethod
     def decode(cls, request_id: str, raw: str) -> Hold:
         usd, wallet, expires, day, tok, minute, mode = raw.split("|")
-        return cls(request_id, Decimal(usd), Decimal(wallet), int(expires), day, int(tok), int(minute), mode)
+        return cls(request_id, Decimal(int(usd)) / NANO, Decimal(int(wallet)) / NANO, int(expires), day, int(tok),
+                   int(minute), mode)
 
 
 @dataclass(slots=True)
@@ -143,6 +162,8 @@ class _Expr:
 
     def v(self, value: Any) -> str:
         ph = f":v{len(self.values)}"
+        if isinstance(value, Decimal):
+            value = to_nano(value)
         self.values[ph] = to_item({"x": value})["x"]
         return ph
 
@@ -162,13 +183,14 @@ def _admit_kwargs(ask: Ask) -> dict[str, Any]:
     if ask.tpm is not None:
         conds.append(f"(attribute_not_exists({mt}) OR {mt} <= {e.v(ask.tpm - ask.tokens)})")
     if ask.budget is not None:
-        conds.append(f"(attribute_not_exists({dc}) OR {dc} <= {e.v(ask.budget - ask.usd)})")
+        room = int(((ask.budget - ask.usd) * NANO).to_integral_value(rounding=ROUND_FLOOR))
+        conds.append(f"(attribute_not_exists({dc}) OR {dc} <= {e.v(room)})")
     if ask.mode == "free":
         fu = e.n("free_used")
         adds.append(f"{fu} {one}")
         conds.append(f"(attribute_not_exists({fu}) OR {fu} < {e.v(ask.free_requests)})")
     else:
-        av = e.n("available_usd")
+        av = e.n("available_nusd")
         adds.append(f"{av} {e.v(-wallet)}")
         conds.append(f"{av} >= {e.v(wallet)}")
     update = f"SET {e.n(_HOLD + ask.request_id)} = {e.v(hold.encode())} ADD " + ", ".join(adds)
@@ -188,6 +210,22 @@ def _admit_kwargs(ask: Ask) -> dict[str, Any]:
     return kw
 
 
+async def _update(**kw: Any) -> dict[str, Any]:
+    """UpdateItem, retried when it collides with a settlement transaction on the same item
+    (TransactionConflictException, which botocore does not retry; no change was made)."""
+    from botocore.exceptions import ClientError
+
+    for attempt in range(_CONFLICT_ATTEMPTS):
+        try:
+            return await call("update_item", **kw)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionConflictException" or \
+                    attempt + 1 == _CONFLICT_ATTEMPTS:
+                raise
+            await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 async def admit(ask: Ask) -> dict[str, Any]:
     """One conditional UpdateItem: count the request in every window and open its hold.
 
@@ -196,7 +234,7 @@ async def admit(ask: Ask) -> dict[str, Any]:
     from botocore.exceptions import ClientError
 
     try:
-        resp = await call("update_item", **_admit_kwargs(ask))
+        resp = await _update(**_admit_kwargs(ask))
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
             raise Refused(from_item(exc.response.get("Item") or {})) from None
@@ -217,8 +255,8 @@ def settle_update(principal_id: str, hold: Hold, actual_usd: Decimal, actual_tok
     if hold_open and minute_of(now) == hold.minute and actual_tokens != hold.tokens:
         adds.append(f"{e.n(f'm#{hold.minute}#t')} {e.v(actual_tokens - hold.tokens)}")
     if hold.mode == "paid":
-        adds.append(f"{e.n('available_usd')} {e.v((hold.wallet_usd if hold_open else 0) - actual_usd)}")
-        adds.append(f"{e.n('balance_usd')} {e.v(-actual_usd)}")
+        adds.append(f"{e.n('available_nusd')} {e.v((hold.wallet_usd if hold_open else 0) - actual_usd)}")
+        adds.append(f"{e.n('balance_nusd')} {e.v(-actual_usd)}")
     elif refund_free:
         adds.append(f"{e.n('free_used')} {e.v(-1)}")
     update, condition = "ADD " + ", ".join(adds), None
@@ -245,10 +283,10 @@ async def release(principal_id: str, hold: Hold) -> bool:
     h = e.n(_HOLD + hold.request_id)
     adds = [f"{e.n(f'd#{hold.day}#c')} {e.v(-hold.usd)}"]
     if hold.mode == "paid":
-        adds.append(f"{e.n('available_usd')} {e.v(hold.wallet_usd)}")
+        adds.append(f"{e.n('available_nusd')} {e.v(hold.wallet_usd)}")
     try:
-        await call(
-            "update_item", TableName=get_settings().keys_table, Key=key(principal_id),
+        await _update(
+            TableName=get_settings().keys_table, Key=key(principal_id),
             UpdateExpression=f"REMOVE {h} ADD " + ", ".join(adds), ConditionExpression=f"attribute_exists({h})",
             ExpressionAttributeNames=e.names, ExpressionAttributeValues=e.values,
         )
@@ -292,6 +330,6 @@ def num(item: dict[str, Any], name: str) -> Decimal:
 
 
 __all__ = [
-    "HOLD_TTL_S", "Ask", "Hold", "Refused", "admit", "day_of", "get", "get_many", "holds", "minute_of",
-    "next_midnight", "num", "pk", "release", "release_expired", "settle_update", "stale_names",
+    "HOLD_TTL_S", "NANO", "Ask", "Hold", "Refused", "admit", "day_of", "get", "get_many", "holds", "minute_of",
+    "next_midnight", "num", "pk", "release", "release_expired", "settle_update", "stale_names", "to_nano", "usd",
 ]

@@ -3,12 +3,14 @@
 A paid invoice is credited exactly once, however often its status is polled and by however
 many containers at once: one transaction flips the invoice ``pending -> credited``
 (conditional on it being ``pending`` and owned by the caller) and adds its USD to the owner's
-account item (``store.limits``: ``balance_usd`` and ``available_usd``). A second crediting
+account item (``store.limits``: ``balance_nusd`` and ``available_nusd``). A second crediting
 attempt fails the condition and changes nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
+import random
 import secrets
 import time
 from datetime import UTC, datetime
@@ -53,7 +55,7 @@ async def credit(invoice: dict[str, Any]) -> bool:
     """Credit a paid invoice to its owner. True if this call credited it, False if it already was."""
     from botocore.exceptions import ClientError
 
-    table, usd = get_settings().keys_table, to_item({"x": invoice["amount_usd"]})["x"]
+    table, nano = get_settings().keys_table, {"N": str(limits.to_nano(Decimal(invoice["amount_usd"])))}
     items = [
         {"Update": {
             "TableName": table, "Key": _key(invoice["invoice_id"]),
@@ -68,8 +70,8 @@ async def credit(invoice: dict[str, Any]) -> bool:
         {"Update": {
             "TableName": table, "Key": limits.key(invoice["owner"]),
             "UpdateExpression": "ADD #b :usd, #a :usd",
-            "ExpressionAttributeNames": {"#b": "balance_usd", "#a": "available_usd"},
-            "ExpressionAttributeValues": {":usd": usd},
+            "ExpressionAttributeNames": {"#b": "balance_nusd", "#a": "available_nusd"},
+            "ExpressionAttributeValues": {":usd": nano},
         }},
     ]
     for attempt in range(5):
@@ -81,6 +83,7 @@ async def credit(invoice: dict[str, Any]) -> bool:
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 return False
             if "TransactionConflict" in reasons and attempt < 4:
+                await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
                 continue
             raise
     return False  # pragma: no cover

@@ -1,0 +1,142 @@
+"""One suite, every adapter in the registry: the shape every provider module must have.
+
+Each adapter is run against its simulator wire format (``local/simulator/*_format.py``),
+rendered in-process from the same engine reply, so text, tool calls, finish reasons and
+usage must come back identical whatever the provider. Provider-specific details live in
+``test_<provider>.py``, against fixtures from each API reference.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from _helpers import WEATHER, assemble, request, target
+
+from gateway.errors import InvalidRequestError, UpstreamError
+from gateway.providers.base import ProviderRequest, SSEEvent, StreamState
+from gateway.providers.registry import adapter_ids, get_adapter
+from local.simulator import anthropic_format, bedrock_format, engine, gemini_format, openai_format
+
+SPECS = {
+    "openai": ("openai/gpt-4o-mini", openai_format),
+    "anthropic": ("anthropic/claude-haiku-4-5-20251001", anthropic_format),
+    "gemini": ("gemini/gemini-2.5-flash", gemini_format),
+    "groq": ("groq/llama-3.3-70b-versatile", openai_format),
+    "mistral": ("mistral/mistral-small-latest", openai_format),
+    "bedrock": ("bedrock/amazon.nova-lite-v1:0", bedrock_format),
+}
+
+
+def test_every_registered_adapter_is_covered():
+    assert set(adapter_ids()) == set(SPECS)
+
+
+@pytest.fixture(params=sorted(SPECS))
+def case(request):  # type: ignore[no-untyped-def]
+    spec, fmt = SPECS[request.param]
+    adapter = get_adapter(request.param)
+    assert adapter.id == request.param
+    return adapter, target(spec), fmt
+
+
+def _render(fmt, reply: engine.Reply):  # type: ignore[no-untyped-def]
+    if fmt is openai_format:
+        return fmt.render_chat(reply, "m", "rid")
+    return fmt.render(reply, "m", "rid")
+
+
+def _events(fmt, reply: engine.Reply) -> list:  # type: ignore[no-untyped-def]
+    if fmt is openai_format:
+        return [SSEEvent(None, f) for f in fmt.stream_chat(reply, "m", "rid", True)]
+    if fmt is bedrock_format:
+        from botocore.eventstream import EventStreamBuffer
+
+        buf = EventStreamBuffer()
+        for frame in fmt.stream(reply, "m", "rid", True):
+            buf.add_data(frame)
+        return [{m.headers[":event-type"]: json.loads(m.payload)} for m in buf]
+    out = []
+    for frame in fmt.stream(reply, "m", "rid", True):
+        if frame.startswith("event:"):
+            name, data = frame.strip().split("\n", 1)
+            out.append(SSEEvent(name.removeprefix("event: "), data.removeprefix("data: ")))
+        else:
+            out.append(SSEEvent(None, frame))
+    return out
+
+
+def _turn(adapter, t, fmt, req):  # type: ignore[no-untyped-def]
+    """What the simulator makes of the body this adapter builds (the body round-trips)."""
+    preq = adapter.build_request(req, t)
+    body = preq.json if preq.kwargs is None else preq.kwargs
+    parse = fmt.parse_chat if fmt is openai_format else fmt.parse
+    return parse(body)
+
+
+def test_build_request_is_pure_and_complete(case):
+    adapter, t, _ = case
+    req = request(messages=[{"role": "system", "content": "S"}, {"role": "user", "content": "Hi"}], tools=[WEATHER],
+                  max_tokens=20, stream=True)
+    before = req.model_dump()
+    first, second = adapter.build_request(req, t), adapter.build_request(req, t)
+    assert isinstance(first, ProviderRequest) and first == second
+    assert req.model_dump() == before  # the request is not mutated
+    assert first.stream is True
+    assert bool(first.url) != bool(first.operation)  # HTTP or boto3, never both
+
+
+def test_the_simulator_reads_what_the_adapter_builds(case):
+    adapter, t, fmt = case
+    req = request(messages=[{"role": "system", "content": "Sys"}, {"role": "user", "content": "weather?"}],
+                  tools=[WEATHER], tool_choice={"type": "function", "function": {"name": "get_weather"}},
+                  max_tokens=33, stop=["END"])
+    turn = _turn(adapter, t, fmt, req)
+    assert turn.system == "Sys" and turn.messages[-1]["text"] == "weather?"
+    assert turn.tools[0]["name"] == "get_weather" and turn.tools[0]["parameters"]["required"] == ["city"]
+    assert turn.tool_choice == "get_weather" and turn.max_tokens == 33 and turn.stop == ["END"]
+
+
+@pytest.mark.parametrize("with_tool", [False, True], ids=["text", "tool"])
+def test_response_and_stream_agree(case, with_tool):
+    adapter, t, fmt = case
+    msgs = [{"role": "user", "content": "weather in Paris?" if with_tool else "Hello there"}]
+    req = request(messages=msgs, tools=[WEATHER] if with_tool else None)
+    reply = engine.reply(_turn(adapter, t, fmt, req))
+    result = adapter.parse_response(_render(fmt, reply), t)
+    choice = result.completion.choices[0]
+    state = StreamState(id="chatcmpl-x", model="m", created=1)
+    chunks = []
+    for ev in _events(fmt, reply):
+        chunks += adapter.parse_stream_event(ev, state)
+        if state.done:
+            break
+    streamed = assemble(chunks)
+    expected_finish = "tool_calls" if with_tool else "stop"
+    assert choice.finish_reason == streamed["finish"] == expected_finish
+    assert (choice.message.content or "") == streamed["text"] == reply.text
+    if with_tool:
+        call = choice.message.tool_calls[0]
+        assert json.loads(call.function.arguments) == json.loads(streamed["calls"][0]["arguments"]) == {"city": "Paris"}
+        assert call.function.name == streamed["calls"][0]["name"] == "get_weather"
+        assert call.id == streamed["calls"][0]["id"]
+    assert result.usage.reported and state.usage.reported
+    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == (reply.prompt_tokens, reply.completion_tokens)
+    assert (state.usage.prompt_tokens, state.usage.completion_tokens) == (reply.prompt_tokens, reply.completion_tokens)
+    assert all(c.id == "chatcmpl-x" and c.model == "m" for c in chunks)
+
+
+@pytest.mark.parametrize(("status", "retryable"), [(429, True), (500, True), (503, True), (401, True)])
+def test_upstream_failures_fail_over(case, status, retryable):
+    adapter, _, fmt = case
+    err = adapter.map_error(status, fmt.error(status, "boom"), {})
+    assert isinstance(err, UpstreamError) and err.retryable is retryable and err.status == 502
+    assert err.provider == adapter.id
+    if status == 401:
+        assert err.code == "upstream_auth_error"  # the gateway's misconfiguration, never the client's 401
+
+
+def test_a_bad_request_is_the_clients_400(case):
+    adapter, _, fmt = case
+    err = adapter.map_error(400, fmt.error(400, "bad field"), {})
+    assert isinstance(err, InvalidRequestError) and err.status == 400 and "bad field" in err.message

@@ -1,0 +1,148 @@
+"""gateway.chat over the real transport against the simulator served in-process, with a
+local DynamoDB: refused connections fail over, cooling providers go last, named
+deployments are reachable, and every request leaves exactly one usage record."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from gateway import chat
+from gateway.catalog import get_catalog
+from gateway.context import Principal, RequestContext
+from gateway.schemas import ChatCompletionRequest
+from gateway.settings import get_settings
+from gateway.store import health
+from gateway.store.dynamo import call, current_context
+from local.stack import free_port, start_simulator
+
+_SIM: list[str] = []
+
+
+def _sim() -> str:
+    if not _SIM:
+        _SIM.append(start_simulator("127.0.0.1", free_port())[0])
+    return _SIM[0]
+
+
+@pytest.fixture
+def env(store, monkeypatch):  # type: ignore[no-untyped-def]
+    sim = _sim()
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens: connection refused
+    for k, v in {
+        "OPENAI_BASE_URL": closed + "/v1", "OPENAI_API_KEY": "k",
+        "ANTHROPIC_BASE_URL": sim + "/anthropic", "ANTHROPIC_API_KEY": "k",
+        "GEMINI_BASE_URL": sim + "/gemini", "GEMINI_API_KEY": "k",
+        "BEDROCK_BASE_URL": closed,  # claude-haiku-4-5's second provider: down throughout
+        "HEALTH_FAILURE_THRESHOLD": "2", "HEALTH_CACHE_TTL_S": "0",
+        "GATEWAY_DEPLOYMENTS": json.dumps([{"id": "local-vllm", "base_url": sim + "/openai/v1",
+                                            "api_key_env": "VLLM_TOKEN", "models": [{"id": "llama3.1:8b", "pricing": {"input": 0.1, "output": 0.2}}, "gpt-4o"]}]),
+        "VLLM_TOKEN": "vllm-secret",
+    }.items():
+        monkeypatch.setenv(k, v)
+    get_settings.cache_clear()
+    get_catalog.cache_clear()
+    health.forget()
+    yield sim
+    get_catalog.cache_clear()
+    get_settings.cache_clear()
+    health.forget()
+
+
+def _ctx(rid: str) -> RequestContext:
+    ctx = RequestContext(request_id=rid, principal=Principal(id="k1"))
+    current_context.set(ctx)
+    return ctx
+
+
+def _req(**kw) -> ChatCompletionRequest:  # type: ignore[no-untyped-def]
+    return ChatCompletionRequest.model_validate({"messages": [{"role": "user", "content": "Hello"}], **kw})
+
+
+async def _records(rid: str) -> list[dict]:
+    from gateway.store.dynamo import from_item, to_item
+
+    resp = await call("query", TableName=get_settings().usage_table, KeyConditionExpression="pk = :pk",
+                      ExpressionAttributeValues=to_item({":pk": "KEY#k1"}))
+    return [r for r in map(from_item, resp["Items"]) if r.get("request_id") == rid]
+
+
+async def _complete(rid: str, **kw):  # type: ignore[no-untyped-def]
+    ctx, req = _ctx(rid), _req(**kw)
+    the_plan = await chat.plan(req, ctx)
+    return ctx, the_plan, await chat.complete(req, ctx, the_plan)
+
+
+async def test_refused_connection_fails_over_and_is_billed_once(env):
+    ctx, _, completion = await _complete("r1", model="gpt-4o-mini", fallbacks=["claude-haiku-4-5-20251001"])
+    assert completion.provider == "anthropic" and ctx.attempts == 2
+    assert completion.created > 0
+    records = await _records("r1")
+    assert len(records) == 1 and records[0]["provider"] == "anthropic" and records[0]["status"] == "ok"
+
+
+async def test_refused_connection_before_the_first_chunk_fails_over_streaming(env):
+    ctx, req = _ctx("r2"), _req(model="gpt-4o-mini", fallbacks=["gemini-2.5-flash"], stream=True)
+    the_plan = await chat.plan(req, ctx)
+    stream = await chat.open_stream(req, ctx, the_plan)
+    chunks = [c async for c in chat.chunks(stream, ctx, the_plan)]
+    assert stream.target.provider_id == "gemini" and ctx.attempts == 2
+    assert chunks[-1].usage.completion_tokens > 0
+    assert len(await _records("r2")) == 1
+
+
+async def test_a_cooling_provider_is_tried_last_then_recovers(env):
+    for rid in ("c1", "c2"):  # threshold 2: two refused connections cool openai down
+        await _complete(rid, model="gpt-4o-mini", fallbacks=["claude-haiku-4-5-20251001"])
+    assert health.cached("openai").cooldown_until > 0
+    ctx, the_plan, completion = await _complete("c3", model="gpt-4o-mini", fallbacks=["claude-haiku-4-5-20251001"])
+    assert the_plan.cooling == {"openai"}
+    assert completion.provider == "anthropic" and ctx.attempts == 1  # openai skipped, not tried
+
+
+async def test_the_last_option_is_tried_even_while_cooling(env, monkeypatch):
+    for rid in ("d1", "d2"):
+        await _complete(rid, model="gpt-4o-mini", fallbacks=["claude-haiku-4-5-20251001"])
+    monkeypatch.setenv("OPENAI_BASE_URL", env + "/openai/v1")  # openai is back...
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{free_port()}")  # ...and anthropic is down
+    get_settings.cache_clear()
+    ctx, the_plan, completion = await _complete("d3", model="gpt-4o-mini", fallbacks=["claude-haiku-4-5-20251001"])
+    assert the_plan.cooling == {"openai"}
+    # The healthy targets first (anthropic, then bedrock: both down), the cooling one last.
+    assert completion.provider == "openai" and ctx.attempts == 3
+    assert len(await _records("d3")) == 1
+    assert health.cached("openai").failures == 0 and health.cached("openai").cooldown_until == 0  # success cleared it
+
+
+async def test_a_lone_provider_costs_no_health_read(env):
+    ctx = _ctx("s1")
+    the_plan = await chat.plan(_req(model="claude-haiku-4-5-20251001"), ctx)
+    assert the_plan.cooling == set() and health.cached("anthropic") == health.Health()
+
+
+async def test_named_deployment_is_reached_with_its_own_key(env):
+    before = httpx.get(f"{env}/_sim/stats").json().get("openai", 0)
+    ctx, the_plan, completion = await _complete("v1", model="local-vllm/llama3.1:8b")
+    assert completion.provider == "local-vllm" and completion.choices[0].message.content.startswith("Simulated")
+    assert the_plan.targets[0].settings.api_key == "vllm-secret"
+    assert httpx.get(f"{env}/_sim/stats").json()["openai"] == before + 1
+    # The deployment's own price (a model it adds is free unless it says otherwise).
+    assert completion.usage.output_cost_usd == pytest.approx(completion.usage.completion_tokens * 0.2e-6)
+    # A model the catalog already has gains the deployment as its last provider; pinning reaches it.
+    catalog = get_catalog()
+    assert [s.provider for s in catalog.model("gpt-4o").providers] == ["openai", "local-vllm"]
+    _, _, pinned = await _complete("v2", model="local-vllm/gpt-4o")
+    assert pinned.provider == "local-vllm"
+
+
+async def test_legacy_functions_come_back_as_function_call(env):
+    fn = {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                                                "required": ["city"]}}
+    _, _, completion = await _complete("l1", model="claude-haiku-4-5-20251001", functions=[fn],
+                                       function_call={"name": "get_weather"})
+    choice = completion.choices[0]
+    assert choice.finish_reason == "function_call" and choice.message.tool_calls is None
+    assert choice.message.function_call.name == "get_weather"
+    assert json.loads(choice.message.function_call.arguments) == {"city": "Paris"}
