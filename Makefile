@@ -9,7 +9,7 @@ SAM := .tools/sam/bin/sam
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test unit integration validate build bench invoke key eval-router train-router clean help
+.PHONY: run test unit integration validate build bench bench-router invoke key eval-router train-router clean help
 
 help:
 	@echo "make run          start the local stack on http://127.0.0.1:$${PORT:-3000} (DynamoDB + provider simulator)"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench        gateway overhead, store round trips, cold start (docs/BENCHMARKS.md)"
 	@echo "make invoke FN=ModelsFunction EVENT=events/ModelsFunction.json   twin of sam local invoke"
 	@echo "make key LABEL=me create an API key in the running local stack"
+	@echo "make eval-router DATA=x.csv   router vs Zero / Random / K-NN on a RouterBench-format CSV"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +53,22 @@ test: build
 
 bench: $(VENV)/.installed
 	$(PY) -m tools.bench
+	$(PY) -m tools.routing.bench --n 500
+
+bench-router: $(VENV)/.installed
+	$(PY) -m tools.routing.bench --n 500
+
+# The routing data is not shipped (the product never reads ../shared): DATA names a
+# RouterBench-format CSV. On the training CSV only its held-out test split is scored.
+ROUTING_DATA ?= ../shared/routing/routerbench_0shot_train.csv
+
+eval-router: $(VENV)/.installed
+	@test -n "$(DATA)" || { echo "usage: make eval-router DATA=path/to/routerbench.csv"; exit 2; }
+	$(PY) -m tools.routing.evaluate --data $(DATA)
+
+# Rebuild shared/gateway/routing/data/ (deterministic: seeded split, K-means and folds).
+train-router: $(VENV)/.installed
+	$(PY) -m tools.routing.train --data $(or $(DATA),$(ROUTING_DATA)) --date $(or $(DATE),2026-11-24)
 
 invoke: $(VENV)/.installed
 	$(PY) -m local.invoke $(FN) --event $(EVENT)

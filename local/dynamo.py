@@ -23,6 +23,9 @@ def start_server(host: str = "127.0.0.1", port: int = 0) -> tuple[str, Any]:
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
+    from local import moto_patch
+
+    moto_patch.install()
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server(host, port, app, threaded=False)
     thread = threading.Thread(target=server.serve_forever, name="moto-dynamodb", daemon=True)

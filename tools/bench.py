@@ -163,7 +163,7 @@ def main() -> None:
                     "KEYS_TABLE": "gateway-local-KeysTable", "USAGE_TABLE": "gateway-local-UsageTable",
                     "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
         results["cold_start"] = cold_start(cold_env, info["demo_key"])
-        for extra in ("tools.bench_report", "tools.routing.bench"):
+        for extra in ("tools.bench_inprocess", "tools.bench_report"):
             try:
                 mod = __import__(extra, fromlist=["run"])
                 results[extra.rsplit(".", 1)[-1]] = mod.run()

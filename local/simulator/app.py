@@ -3,6 +3,7 @@
     /openai/v1/chat/completions   /openai/v1/completions     OpenAI
     /groq/openai/v1/chat/completions                          Groq
     /mistral/v1/chat/completions                              Mistral
+    /together/v1/chat/completions                             Together (OpenAI-compatible)
     /anthropic/v1/messages                                    Anthropic (JSON, or SSE with "stream": true)
     /gemini/v1beta/models/{model}:generateContent             Gemini
     /gemini/v1beta/models/{model}:streamGenerateContent?alt=sse
@@ -194,6 +195,7 @@ def routes() -> list[Route]:
         *openai_routes("/openai/v1", "openai"),
         *openai_routes("/groq/openai/v1", "groq"),
         *openai_routes("/mistral/v1", "mistral", always_usage=True),
+        *openai_routes("/together/v1", "together"),
         *anthropic_routes("/anthropic"),
         *gemini_routes("/gemini"),
         *bedrock_routes("/bedrock"),
@@ -210,6 +212,7 @@ BASE_PATHS = {
     "openai": "/openai/v1",
     "groq": "/groq/openai/v1",
     "mistral": "/mistral/v1",
+    "together": "/together/v1",
     "anthropic": "/anthropic",
     "gemini": "/gemini",
     "bedrock": "/bedrock",

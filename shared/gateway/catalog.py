@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from gateway.errors import ModelNotFoundError
 
 Tier = Literal["cheap", "mid", "premium"]
+Status = Literal["active", "deprecated", "retired"]
 
 CATALOG_PATH = Path(__file__).with_name("catalog.json")
 
@@ -80,6 +81,9 @@ class ModelInfo(BaseModel):
     profile: str | None = None
     """Name of the model's semantic-routing profile, where it has one."""
     aliases: list[str] = []
+    status: Status = "active"
+    """``deprecated``: the provider announced a shutdown; ``retired``: the provider no longer
+    serves it (kept because routing profiles were measured on it; requests will fail upstream)."""
 
 
 class Catalog(BaseModel):

@@ -21,7 +21,9 @@ import anyio
 
 from gateway import accounting, billing, legacy_functions, params, tokens
 from gateway.catalog import get_catalog
-from gateway.errors import AllProvidersFailedError, GatewayError, UpstreamError
+from gateway.observability import logger
+from gateway.observability import unsettled as metrics_unsettled
+from gateway.errors import AllProvidersFailedError, GatewayError, StoreUnavailableError, UpstreamError
 from gateway.providers import transport
 from gateway.providers.base import RawUsage, StreamState
 from gateway.providers.registry import get_adapter
@@ -112,7 +114,15 @@ def _outcome(status: str, target: Target | None, model: str, usage: RawUsage, **
 async def _settle(ctx: RequestContext, admission: Admission, outcome: accounting.Outcome) -> None:
     # Shielded: a client that hangs up must not cancel its own bill.
     with anyio.CancelScope(shield=True):
-        await accounting.settle(ctx, admission, outcome)
+        try:
+            await accounting.settle(ctx, admission, outcome)
+        except StoreUnavailableError:
+            # The provider has answered (and charged): the client keeps its answer, and the
+            # record goes to the log in full, flagged for reconciliation, rather than nowhere.
+            from gateway.store.usage import record_item
+
+            logger.error("usage not settled: store unavailable", extra={"unsettled_usage": record_item(ctx, outcome)})
+            metrics_unsettled()
 
 
 def _estimate(request: ChatCompletionRequest, usage: RawUsage, completion_text: str) -> tuple[RawUsage, bool]:

@@ -13,6 +13,7 @@
     ├── RateLimitError                429 rate_limit_error / rate_limit_exceeded
     │   └── BudgetExceededError       429 rate_limit_error / budget_exceeded
     ├── InsufficientBalanceError      402 insufficient_quota / insufficient_balance
+    ├── StoreUnavailableError         503 api_error / store_unavailable (DynamoDB unreachable or throttling)
     └── UpstreamError                 502 upstream_error (a provider failed; carries its status)
         ├── UpstreamTimeoutError      504-ish, reported as 502 upstream_timeout
         ├── UpstreamConnectionError   502 upstream_connection_error
@@ -118,6 +119,14 @@ class InsufficientBalanceError(GatewayError):
     status = 402
     type = "insufficient_quota"
     code = "insufficient_balance"
+
+
+class StoreUnavailableError(GatewayError):
+    """DynamoDB could not be reached or kept throttling after botocore's retries."""
+
+    status = 503
+    type = "api_error"
+    code = "store_unavailable"
 
 
 class UpstreamError(GatewayError):

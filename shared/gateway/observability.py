@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 if TYPE_CHECKING:
     from gateway.accounting import Outcome
@@ -41,6 +42,8 @@ def record_request(ctx: RequestContext, outcome: Outcome) -> None:
     ``single_metric`` flushes at once with its own dimensions, so requests served
     concurrently by one uvicorn worker (Web Adapter functions) never mix dimensions.
     """
+    if is_metrics_disabled():  # single_metric prints regardless; the local stack turns metrics off
+        return
     dims = {"model": outcome.model, "provider": outcome.provider or "none"}
     values = [
         ("Requests", MetricUnit.Count, 1),
@@ -55,7 +58,15 @@ def record_request(ctx: RequestContext, outcome: Outcome) -> None:
                 m.add_dimension(name=k, value=v)
 
 
-__all__ = ["MetricUnit", "lambda_handler", "logger", "metrics", "record_request", "tracer"]
+def unsettled() -> None:
+    """Count a request whose usage could not be written (its record is in the log)."""
+    if is_metrics_disabled():
+        return
+    with single_metric(name="UnsettledRequests", unit=MetricUnit.Count, value=1, namespace=metrics.namespace):
+        pass
+
+
+__all__ = ["MetricUnit", "lambda_handler", "logger", "metrics", "record_request", "tracer", "unsettled"]
 
 
 def lambda_handler(app):  # type: ignore[no-untyped-def]

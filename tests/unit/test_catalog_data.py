@@ -68,10 +68,12 @@ def test_providers_are_the_fixed_set_with_real_api_roots(catalog: Catalog) -> No
         "groq": "https://api.groq.com/openai/v1",
         "mistral": "https://api.mistral.ai/v1",
         "bedrock": "https://bedrock-runtime.{region}.amazonaws.com",
+        "together": "https://api.together.xyz/v1",
     }
     assert {pid: p.base_url for pid, p in catalog.providers.items()} == expected
     for pid, p in catalog.providers.items():
-        assert p.adapter == pid
+        # Together speaks the OpenAI API as it is: the plain OpenAI adapter, no module of its own.
+        assert p.adapter == ("openai" if pid == "together" else pid)
 
 
 def test_every_provider_serves_at_least_one_model(catalog: Catalog) -> None:
@@ -154,6 +156,17 @@ def test_profiles_name_routerbench_columns(catalog: Catalog) -> None:
             assert m.profile in ROUTERBENCH_COLUMNS, m.id
 
 
+def test_every_shipped_profile_has_a_catalog_model(catalog: Catalog) -> None:
+    from gateway.routing import ARTIFACTS_DIR
+
+    shipped = set(json.loads((ARTIFACTS_DIR / "profiles.json").read_text())["models"])
+    profiled = {m.profile: m for m in catalog.models if m.profile is not None}
+    assert shipped <= set(profiled)
+    # RouterBench's models have all been retired by their providers since.
+    assert {profiled[name].status for name in shipped} == {"retired"}
+    assert {m.status for m in catalog.models if m.profile is None} == {"active"}
+
+
 # Spot checks: each figure was confirmed against two sources (the provider's published
 # price and the litellm / models.dev compilations).
 @pytest.mark.parametrize(
@@ -175,6 +188,12 @@ def test_profiles_name_routerbench_columns(catalog: Catalog) -> None:
         ("openai/gpt-oss-120b", "groq", {"input": 0.15, "output": 0.6, "cached_input": 0.075}),
         ("mistral-large-latest", "mistral", {"input": 0.5, "output": 1.5, "cached_input": 0.05}),
         ("nova-micro", "bedrock", {"input": 0.035, "output": 0.14, "cached_input": 0.00875}),
+        # RouterBench's models at their last list prices (litellm's price map, provider pages).
+        ("gpt-4-1106-preview", "openai", {"input": 10.0, "output": 30.0}),
+        ("claude-instant-v1", "bedrock", {"input": 0.8, "output": 2.4}),
+        ("meta/llama-2-70b-chat", "bedrock", {"input": 1.95, "output": 2.56}),
+        ("mistralai/mixtral-8x7b-chat", "mistral", {"input": 0.7, "output": 0.7}),
+        ("zero-one-ai/Yi-34B-Chat", "together", {"input": 0.8, "output": 0.8}),
     ],
 )
 def test_spot_check_prices(catalog: Catalog, name: str, provider: str, expected: dict) -> None:

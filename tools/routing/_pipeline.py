@@ -68,7 +68,7 @@ def fit_router(
     centroids, _ = kmeans(x_train, k, seed=seed)
     psi_train = cluster_error(hard_assign(x_train, centroids), correct_train, k, prior_strength)
     temperature = 0.0
-    if variant != "hard":
+    if variant == "soft":
         temperature, _ = fit_temperature(x_val, centroids, psi_train, correct_val)
     weight = bias = None
     if variant == "learned_map":

@@ -51,6 +51,11 @@ def extract_choice(answer: str, choices: str = _LETTERS) -> str | None:
     return None
 
 
+def is_gradable(gold: str) -> bool:
+    """Whether a row's gold is a choice label this module can grade against."""
+    return _choices((gold or "").strip().upper()) is not None
+
+
 def grade(answer: str, gold: str) -> bool | None:
     """True/False when the row is gradable, None when gold is empty or not a choice label."""
     gold = (gold or "").strip().upper()

@@ -37,7 +37,7 @@ from tools.routing._artifacts import upsert_profile
 from tools.routing._dataset import RouterBenchData, load_csv
 from tools.routing._embeddings import embed_texts
 from tools.routing._fit import cluster_error
-from tools.routing.grading import grade
+from tools.routing.grading import grade, is_gradable
 
 SOURCE = "profiled through the gateway"
 MAX_TOKENS = 64
@@ -61,7 +61,7 @@ def select_rows(
         rows = [index[s] for s in val_ids]
     else:
         rows = list(range(len(data)))
-    gradable = [i for i in rows if grade("", data.gold[i]) is not None]
+    gradable = [i for i in rows if is_gradable(data.gold[i])]
     skipped = len(rows) - len(gradable)
     if limit is not None:
         gradable.sort(key=lambda i: data.sample_ids[i])

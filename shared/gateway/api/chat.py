@@ -1,28 +1,38 @@
-"""POST /v1/chat/completions."""
+"""POST /v1/chat/completions. ``model: "auto"`` routes the prompt first (gateway.autoroute,
+imported only then: it brings numpy and the embedding weights)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
+from typing import TYPE_CHECKING
 
-from gateway import chat
-from gateway.api import sse
-from gateway.api.common import context, gateway_headers, read_body
+from fastapi import APIRouter, Request
+
+from gateway.api._serve import serve
+from gateway.api.common import context, read_body
 from gateway.schemas import ChatCompletionRequest
 
+if TYPE_CHECKING:
+    from starlette.responses import Response
+
+    from gateway.context import RequestContext
+
 router = APIRouter()
+
+AUTO = "auto"
+
+
+async def route_auto(body: ChatCompletionRequest, ctx: RequestContext) -> tuple[ChatCompletionRequest, dict]:
+    """For ``model: "auto"``: the request with the routed model, and serve()'s tier and headers."""
+    if body.model != AUTO:
+        return body, {}
+    from gateway import autoroute
+
+    decision = await autoroute.decide(body.messages, None, autoroute.default_cost_weight(ctx))
+    return body.model_copy(update={"model": decision.model}), {"tier": decision.tier, "headers": decision.headers()}
 
 
 @router.post("/v1/chat/completions")
 async def create_chat_completion(request: Request) -> Response:
     ctx = await context(request)
-    body = await read_body(request, ChatCompletionRequest)
-    plan = await chat.plan(body, ctx)
-    if body.stream:
-        stream = await chat.open_stream(body, ctx, plan)
-        headers = gateway_headers(ctx, stream.target.model.id, stream.target.model.tier, None)
-        return sse.response(sse.encode(chat.chunks(stream, ctx, plan), sse.chat_chunk), headers)
-    completion = await chat.complete(body, ctx, plan)
-    model = plan.targets[0].model
-    headers = gateway_headers(ctx, completion.model, model.tier, completion.usage.total_cost_usd)
-    return Response(completion.model_dump_json(exclude_none=True), media_type="application/json", headers=headers)
+    body, routed = await route_auto(await read_body(request, ChatCompletionRequest), ctx)
+    return await serve(body, ctx, **routed)

@@ -7,9 +7,9 @@ import json
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from gateway import chat
-from gateway.api import sse
-from gateway.api.common import context, gateway_headers, read_body
+from gateway.api._serve import serve
+from gateway.api.chat import route_auto
+from gateway.api.common import context, read_body
 from gateway.schemas import ChatCompletion, ChatCompletionChunk, Completion, CompletionChoice, CompletionRequest
 
 
@@ -51,12 +51,8 @@ router = APIRouter()
 @router.post("/v1/completions")
 async def create_completion(request: Request) -> Response:
     ctx = await context(request)
-    body = (await read_body(request, CompletionRequest)).to_chat()
-    plan = await chat.plan(body, ctx)
-    if body.stream:
-        stream = await chat.open_stream(body, ctx, plan)
-        headers = gateway_headers(ctx, stream.target.model.id, stream.target.model.tier, None)
-        return sse.response(sse.encode(chat.chunks(stream, ctx, plan), completion_chunk), headers)
-    completion = to_completion(await chat.complete(body, ctx, plan))
-    headers = gateway_headers(ctx, completion.model, plan.targets[0].model.tier, completion.usage.total_cost_usd)
-    return Response(completion.model_dump_json(exclude_none=True), media_type="application/json", headers=headers)
+    body, routed = await route_auto((await read_body(request, CompletionRequest)).to_chat(), ctx)
+    return await serve(
+        body, ctx, render_chunk=completion_chunk,
+        render=lambda c: to_completion(c).model_dump_json(exclude_none=True), **routed,
+    )

@@ -51,6 +51,7 @@ def model_view(m: ModelInfo) -> dict:
         "pricing": pricing_view(m.pricing),
         "aliases": m.aliases,
         "routing_profile": m.profile,
+        "status": m.status,
     }
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 
+from gateway.errors import StoreUnavailableError
 from gateway.settings import get_settings
 
 if TYPE_CHECKING:
@@ -95,12 +96,43 @@ def _plain(v: Any) -> Any:
     return v
 
 
+_TRANSIENT_CODES = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+    "InternalServerError", "ServiceUnavailable",
+})
+
+
+def _unavailable(exc: Exception) -> StoreUnavailableError | None:
+    """The gateway's error for a store failure no caller can act on, else None (the caller's to handle)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code")
+        if code not in _TRANSIENT_CODES:
+            return None
+    elif not isinstance(exc, BotoCoreError):
+        return None
+    return StoreUnavailableError(
+        "The gateway's store is unavailable; nothing was charged for this request. Please retry.",
+        headers={"retry-after": "1"},
+    )
+
+
 async def call(operation: str, **kwargs: Any) -> dict[str, Any]:
-    """One DynamoDB round trip (counted and timed on the current request, if any)."""
+    """One DynamoDB round trip (counted and timed on the current request, if any).
+
+    Connection failures, timeouts and throttling (after botocore's own retries) become
+    ``StoreUnavailableError``; conditional-check and other ClientErrors reach the caller as is.
+    """
     fn: Callable[..., dict[str, Any]] = getattr(client(), operation)
     started = time.perf_counter()
     try:
         return await anyio.to_thread.run_sync(lambda: fn(**kwargs))
+    except Exception as exc:
+        mapped = _unavailable(exc)
+        if mapped is None:
+            raise
+        raise mapped from exc
     finally:
         ctx = current_context.get()
         if ctx is not None:

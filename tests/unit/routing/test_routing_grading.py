@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.routing.grading import extract_choice, grade
+from tools.routing.grading import extract_choice, grade, is_gradable
 
 
 @pytest.mark.parametrize(
@@ -36,6 +36,12 @@ def test_grade(answer: str, gold: str, expected: bool) -> None:
 @pytest.mark.parametrize("gold", ["", "  ", "E", "yes", "12"])
 def test_rows_without_a_choice_gold_are_not_gradable(gold: str) -> None:
     assert grade("A", gold) is None
+    assert not is_gradable(gold)
+
+
+@pytest.mark.parametrize("gold", ["A", "d", " B ", "1", "2"])
+def test_choice_golds_are_gradable(gold: str) -> None:
+    assert is_gradable(gold)
 
 
 def test_extract_choice_respects_the_label_set() -> None:

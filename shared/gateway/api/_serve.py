@@ -1,0 +1,43 @@
+"""Run a chat request through the chat path and write the response: what /v1/chat/completions,
+/v1/completions and /v1/router (``execute: true``) share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from starlette.responses import Response
+
+from gateway import chat
+from gateway.api import sse
+from gateway.api.common import gateway_headers
+
+if TYPE_CHECKING:
+    from gateway.context import RequestContext
+    from gateway.schemas import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
+
+
+def _json(completion: ChatCompletion) -> str:
+    return completion.model_dump_json(exclude_none=True)
+
+
+async def serve(
+    body: ChatCompletionRequest,
+    ctx: RequestContext,
+    *,
+    render_chunk: Callable[[ChatCompletionChunk], str] = sse.chat_chunk,
+    render: Callable[[ChatCompletion], str] = _json,
+    tier: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Plan, then stream (SSE) or complete (JSON). ``tier`` replaces the model's catalog tier
+    in X-Gateway-Tier (a routed request reports the prompt's tier); ``headers`` are added."""
+    plan = await chat.plan(body, ctx)
+    extra = headers or {}
+    if body.stream:
+        stream = await chat.open_stream(body, ctx, plan)
+        out = gateway_headers(ctx, stream.target.model.id, tier or stream.target.model.tier, None)
+        return sse.response(sse.encode(chat.chunks(stream, ctx, plan), render_chunk), {**out, **extra})
+    completion = await chat.complete(body, ctx, plan)
+    out = gateway_headers(ctx, completion.model, tier or plan.targets[0].model.tier, completion.usage.total_cost_usd)
+    return Response(render(completion), media_type="application/json", headers={**out, **extra})

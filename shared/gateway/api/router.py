@@ -1,0 +1,83 @@
+"""POST /v1/router (route a prompt, optionally run it) and GET /v1/router/profiles (the Lunar seed)."""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse, Response
+
+from gateway import autoroute
+from gateway.api import sse
+from gateway.api._serve import serve
+from gateway.api.common import context, gateway_headers, read_body
+from gateway.catalog import get_catalog
+from gateway.schemas import ChatCompletion, ChatCompletionChunk
+from gateway.schemas.router import RouterRequest
+
+router = APIRouter()
+profiles_router = APIRouter()
+
+
+@router.post("/v1/router")
+async def route(request: Request) -> Response:
+    ctx = await context(request)
+    body = await read_body(request, RouterRequest)
+    cost_weight = body.cost_weight if body.cost_weight is not None else autoroute.default_cost_weight(ctx)
+    decision = await autoroute.decide(body.messages, body.models, cost_weight)
+    view = decision.to_dict()
+    if not body.execute:
+        headers = {**gateway_headers(ctx, decision.model, decision.tier, None), **decision.headers()}
+        return JSONResponse({"object": "router.decision", **view}, headers=headers)
+
+    def with_decision(completion: ChatCompletion) -> str:
+        return json.dumps({**completion.model_dump(exclude_none=True), "router": view}, separators=(",", ":"))
+
+    first = True
+
+    def chunk_with_decision(chunk: ChatCompletionChunk) -> str:
+        # The decision rides on the first chunk, so a streaming client sees it before any text.
+        nonlocal first
+        if not first:
+            return sse.chat_chunk(chunk)
+        first = False
+        return json.dumps({**chunk.model_dump(exclude_none=True), "router": view}, separators=(",", ":"))
+
+    return await serve(
+        body.to_chat(decision.model), ctx, render=with_decision, render_chunk=chunk_with_decision,
+        tier=decision.tier, headers=decision.headers(),
+    )
+
+
+def _profiles() -> dict:
+    from gateway.routing import default_router
+
+    r = default_router()
+    models = autoroute.routable(get_catalog(), r)
+    data = []
+    for name, p in sorted(r.profiles.items()):
+        m = models.get(name)
+        data.append({
+            "profile": name,
+            "model": m.id if m else None,
+            "status": m.status if m else None,
+            "source": p.source,
+            "validation_size": p.validation_size,
+            "date": p.date,
+            "mean_cost_usd": p.mean_cost_usd,
+            "cluster_error": list(p.cluster_error),
+        })
+    return {
+        "object": "list",
+        "embedding": r.config.embedding,
+        "num_clusters": r.config.num_clusters,
+        "assignment": r.config.assignment,
+        "data": data,
+    }
+
+
+@profiles_router.get("/v1/router/profiles")
+async def list_profiles(request: Request) -> JSONResponse:
+    await context(request)
+    return JSONResponse(await anyio.to_thread.run_sync(_profiles))
