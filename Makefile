@@ -51,7 +51,7 @@ integration: $(VENV)/.installed
 test: build
 	$(PY) -m pytest tests -q
 
-bench: $(VENV)/.installed
+bench: build
 	$(PY) -m tools.bench
 	$(PY) -m tools.routing.bench --n 500
 

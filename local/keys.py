@@ -15,20 +15,14 @@ def create_key(label: str | None, limits: dict[str, Any] | None = None) -> tuple
 
 
 def main(argv: list[str] | None = None) -> None:
-    from local.stack import STATE_FILE, configure
-    from local.template import load
-    from local import runtime
+    from local.stack import attach
 
     parser = argparse.ArgumentParser(description="Create an API key in the running local stack's store.")
     sub = parser.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("create")
     c.add_argument("--label", default=None)
     args = parser.parse_args(argv)
-    if not STATE_FILE.exists():
-        raise SystemExit("No local stack is running (start it with `make run`).")
-    state = json.loads(STATE_FILE.read_text())
-    runtime.ensure_path()
-    configure(load(), state["dynamodb_url"], state["simulator_url"])
+    attach()
     plain, record = create_key(args.label)
     print(json.dumps({"id": record["key_id"], "label": record["label"], "key": plain}, indent=2))
 

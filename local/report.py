@@ -32,9 +32,7 @@ def _run_builder() -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from local import runtime
-    from local.stack import STATE_FILE, configure
-    from local.template import load
+    from local.stack import attach
 
     parser = argparse.ArgumentParser(description="Print the 24 h spend report of the running local stack.")
     who = parser.add_mutually_exclusive_group()
@@ -43,11 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--build", action="store_true", help="run the scheduled report builder first")
     parser.add_argument("--json", action="store_true", help="print the report's JSON instead of tables")
     args = parser.parse_args(argv)
-    if not STATE_FILE.exists():
-        raise SystemExit("No local stack is running (start it with `make run`).")
-    state = json.loads(STATE_FILE.read_text())
-    runtime.ensure_path()
-    configure(load(), state["dynamodb_url"], state["simulator_url"])
+    state = attach()
     from gateway.reports import builder, table
 
     key_id = None if args.all else (args.key or _default_key(state))

@@ -220,6 +220,18 @@ def run_schedules(functions: list[Function], override_s: float | None = None) ->
     return threads
 
 
+def attach() -> dict[str, Any]:
+    """Point this process at the running local stack's store and simulator (for local commands)."""
+    from local import runtime
+
+    if not STATE_FILE.exists():
+        raise SystemExit("No local stack is running (start it with `make run`).")
+    state = json.loads(STATE_FILE.read_text())
+    runtime.ensure_path()
+    configure(load(), state["dynamodb_url"], state["simulator_url"])
+    return state
+
+
 def write_state(state: dict[str, Any]) -> None:
     STATE_FILE.parent.mkdir(exist_ok=True)
     STATE_FILE.write_text(json.dumps(state, indent=2))
@@ -236,6 +248,12 @@ def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
     template = load()
+    # A local admin key, so a new user can set limits (POST/PATCH /v1/keys) straight away.
+    admin_generated = not os.environ.get("GATEWAY_ADMIN_KEY")
+    if admin_generated:
+        import secrets
+
+        os.environ["GATEWAY_ADMIN_KEY"] = "gw_admin_" + secrets.token_urlsafe(24)
     dynamodb_url = os.environ.get("DYNAMODB_ENDPOINT_URL")
     if not dynamodb_url:
         from local import dynamo
@@ -250,7 +268,8 @@ def main(argv: list[str] | None = None) -> None:
     for fn in functions:
         runtime.load_module(fn)  # import up front, as Lambda's init phase does
     base = f"http://{args.host}:{args.port}"
-    state = {"base_url": base + "/v1", "dynamodb_url": dynamodb_url, "simulator_url": simulator_url, "pid": os.getpid()}
+    state = {"base_url": base + "/v1", "dynamodb_url": dynamodb_url, "simulator_url": simulator_url, "pid": os.getpid(),
+             "admin_key": os.environ["GATEWAY_ADMIN_KEY"]}
     if not args.no_demo_key:
         from local.keys import create_key
 
@@ -261,6 +280,8 @@ def main(argv: list[str] | None = None) -> None:
     lines = [f"  {m:6} {base}{p}  -> {fid}" for m, p, fid in routes]
     print("Local stack (the twin of `sam local start-api`) serving:\n" + "\n".join(lines), flush=True)
     print(f"DynamoDB: {dynamodb_url}   provider simulator: {simulator_url}", flush=True)
+    if admin_generated:
+        print(f"\nLocal admin key (GATEWAY_ADMIN_KEY; set it yourself to choose one):\n  {state['admin_key']}")
     if "demo_key" in state:
         print(f"\nDemo API key (shown once, also in {STATE_FILE}):\n  {state['demo_key']}\n")
         print("Try it:\n  curl -s " + base + "/v1/chat/completions -H 'content-type: application/json' "

@@ -24,20 +24,14 @@ async def pay(invoice_id: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from local import runtime
-    from local.stack import STATE_FILE, configure
-    from local.template import load
+    from local.stack import attach
 
     parser = argparse.ArgumentParser(description="Pay a local-backend wallet invoice in the running local stack.")
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("pay")
     p.add_argument("invoice_id")
     args = parser.parse_args(argv)
-    if not STATE_FILE.exists():
-        raise SystemExit("No local stack is running (start it with `make run`).")
-    state = json.loads(STATE_FILE.read_text())
-    runtime.ensure_path()
-    configure(load(), state["dynamodb_url"], state["simulator_url"])
+    attach()
     print(json.dumps(asyncio.run(pay(args.invoice_id)), indent=2))
 
 

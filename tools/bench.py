@@ -109,7 +109,7 @@ async def overhead(gateway: str, simulator: str, key: str, concurrency: int, rou
 _COLD = r"""
 import asyncio, json, sys, time
 t0 = time.perf_counter()
-sys.path[:0] = [{shared!r}, {fn!r}]
+sys.path[:0] = [{pkg!r}, {fn!r}]
 import app
 t1 = time.perf_counter()
 import httpx
@@ -123,14 +123,35 @@ print(json.dumps({{"import_ms": (t1 - t0) * 1000, "first_event_ms": (t2 - t1) * 
 """
 
 
+def _lambda_python() -> str | None:
+    """The Lambda runtime's Python (template: python3.13) where this machine has it."""
+    import glob
+    import shutil
+
+    found = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.13.*/bin/python3.13")))
+    return found[-1] if found else shutil.which("python3.13")
+
+
 def cold_start(env: dict[str, str], key: str, runs: int = 7) -> dict:
-    code = _COLD.format(shared=str(ROOT / "shared"), fn=str(ROOT / "functions" / "chat_completions"), body=BODY, key=key)
-    samples = []
-    for _ in range(runs):
-        out = subprocess.run([sys.executable, "-X", "frozen_modules=on", "-c", code], env=env, capture_output=True,
-                             text=True, check=True)
-        samples.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    return {k: round(statistics.median(s[k] for s in samples), 1) for k in ("import_ms", "first_event_ms", "total_ms")} | {"runs": runs}
+    """Median cold start, two ways: the built GatewayLayer under the runtime's Python (as
+    deployed: layer bytecode, Lambda wheels), when ``sam build`` has run and python3.13 is
+    here; and the development virtualenv, always."""
+    fn = str(ROOT / "functions" / "chat_completions")
+    setups = {"dev_venv": (sys.executable, str(ROOT / "shared"))}
+    layer = ROOT / ".aws-sam" / "build" / "GatewayLayer" / "python"
+    py313 = _lambda_python()
+    if layer.is_dir() and py313:
+        setups["built_layer_python3.13"] = (py313, str(layer))
+    out: dict = {"runs": runs}
+    for name, (python, pkg) in setups.items():
+        code = _COLD.format(pkg=pkg, fn=fn, body=BODY, key=key)
+        samples = []
+        for _ in range(runs):
+            # -B: nothing written, so every run reads exactly what the package ships.
+            run = subprocess.run([python, "-B", "-c", code], env=env, capture_output=True, text=True, check=True)
+            samples.append(json.loads(run.stdout.strip().splitlines()[-1]))
+        out[name] = {k: round(statistics.median(s[k] for s in samples), 1) for k in ("import_ms", "first_event_ms", "total_ms")}
+    return out
 
 
 def main() -> None:
@@ -163,12 +184,11 @@ def main() -> None:
                     "KEYS_TABLE": "gateway-local-KeysTable", "USAGE_TABLE": "gateway-local-UsageTable",
                     "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
         results["cold_start"] = cold_start(cold_env, info["demo_key"])
-        for extra in ("tools.bench_inprocess", "tools.bench_report"):
-            try:
-                mod = __import__(extra, fromlist=["run"])
-                results[extra.rsplit(".", 1)[-1]] = mod.run()
-            except (ImportError, AttributeError):
-                pass
+        # Each in a fresh interpreter: they configure the gateway package their own way.
+        for name, module in (("own_work_in_process", "tools.bench_inprocess"), ("report_build", "tools.bench_report")):
+            out = subprocess.run([sys.executable, "-m", module], cwd=ROOT, env={**env, "POWERTOOLS_METRICS_DISABLED": "true"},
+                                 capture_output=True, text=True, check=True)
+            results[name] = json.loads(out.stdout)
         print(json.dumps(results, indent=2))
         _table(results)
     finally:
@@ -186,7 +206,13 @@ def _table(r: dict) -> None:
               f"{o['gateway_ms']['p99']} | {o['overhead_ms']['p50']} / {o['overhead_ms']['p99']} | {o['store_ms']['p50']} | "
               f"{o['overhead_excluding_store_ms']['p50']} | {o['store_round_trips_per_request']['max']} |")
     c = r["cold_start"]
-    print(f"\ncold start (median of {c['runs']}): import {c['import_ms']} ms, first event {c['first_event_ms']} ms, total {c['total_ms']} ms")
+    for name, v in c.items():
+        if name != "runs":
+            print(f"cold start, {name} (median of {c['runs']}): import {v['import_ms']} ms, "
+                  f"first event {v['first_event_ms']} ms, total {v['total_ms']} ms")
+    o = r["own_work_in_process"]
+    print(f"gateway's own work in process (store and provider answered at once): p50 {o['own_work_ms_p50']} ms "
+          f"(gateway {o['gateway_ms_p50']} ms vs baseline {o['baseline_ms_p50']} ms, ratio {o['ratio_p50']})")
 
 
 if __name__ == "__main__":

@@ -88,8 +88,12 @@ async def _failed(exc: UpstreamError) -> None:
         await health.record_failure(exc.provider)
 
 
-def _attempts(request: ChatCompletionRequest, ctx: RequestContext, targets: list[Target], cooling: frozenset[str] = frozenset()):
-    """Yield (target, adapter, fitted request, seconds left), skipping what cannot take the request."""
+async def _attempts(
+    request: ChatCompletionRequest, ctx: RequestContext, targets: list[Target], cooling: frozenset[str] = frozenset()
+):
+    """Yield (target, adapter, fitted request, dropped params, seconds left) per attempt, in
+    failover order, skipping what cannot take the request; each yield is a counted attempt,
+    after a jittered backoff when it retries a provider already tried."""
     deadline = ctx.started + get_settings().request_deadline_s
     tried: dict[str, int] = {}
     for target in _order(targets, cooling):
@@ -100,8 +104,13 @@ def _attempts(request: ChatCompletionRequest, ctx: RequestContext, targets: list
         left = deadline - time.perf_counter()
         if left <= 0:
             return
-        yield target, get_adapter(target.provider.adapter), fitted, dropped, left, tried.get(target.provider_id, 0)
-        tried[target.provider_id] = tried.get(target.provider_id, 0) + 1
+        retry = tried.get(target.provider_id, 0)
+        if retry:
+            await asyncio.sleep(min(_backoff(retry), left / 4))
+            left = deadline - time.perf_counter()
+        tried[target.provider_id] = retry + 1
+        ctx.attempts += 1
+        yield target, get_adapter(target.provider.adapter), fitted, dropped, left
 
 
 def _outcome(status: str, target: Target | None, model: str, usage: RawUsage, **kw) -> accounting.Outcome:
@@ -137,10 +146,7 @@ def _estimate(request: ChatCompletionRequest, usage: RawUsage, completion_text: 
 async def complete(request: ChatCompletionRequest, ctx: RequestContext, the_plan: Plan) -> ChatCompletion:
     request = the_plan.request or request
     failures: list[UpstreamError] = []
-    for target, adapter, fitted, dropped, left, retry in _attempts(request, ctx, the_plan.targets, the_plan.cooling):
-        if retry:
-            await asyncio.sleep(min(_backoff(retry), left / 4))
-        ctx.attempts += 1
+    async for target, adapter, fitted, dropped, left in _attempts(request, ctx, the_plan.targets, the_plan.cooling):
         try:
             async with asyncio.timeout(left):
                 sent = time.perf_counter()
@@ -234,10 +240,7 @@ async def _first_chunks(adapter: Adapter, events: AsyncIterator, state: StreamSt
 async def open_stream(request: ChatCompletionRequest, ctx: RequestContext, the_plan: Plan) -> Stream:
     request = the_plan.request or request
     failures: list[UpstreamError] = []
-    for target, adapter, fitted, dropped, left, retry in _attempts(request, ctx, the_plan.targets, the_plan.cooling):
-        if retry:
-            await asyncio.sleep(min(_backoff(retry), left / 4))
-        ctx.attempts += 1
+    async for target, adapter, fitted, dropped, left in _attempts(request, ctx, the_plan.targets, the_plan.cooling):
         stack = AsyncExitStack()
         state = StreamState(id=new_id(), model=target.model.id, created=int(time.time()))
         try:

@@ -13,6 +13,7 @@ from gateway.auth import authenticate
 from gateway.context import RequestContext
 from gateway.errors import InvalidRequestError, PayloadTooLargeError
 from gateway.settings import get_settings
+from gateway.observability import logger
 from gateway.store.dynamo import current_context
 
 if TYPE_CHECKING:
@@ -83,6 +84,8 @@ async def context(request: Request) -> RequestContext:
     request.state.request_id = rid
     ctx = RequestContext(request_id=rid, principal=None)  # type: ignore[arg-type]
     current_context.set(ctx)
+    # Every log line of this request carries its id (Lambda serves one request at a time).
+    logger.set_correlation_id(rid)
     ctx.principal = await authenticate(request.headers)
     ctx.app_id = (request.headers.get("x-app-id") or "Unknown")[:128]
     request.state.ctx = ctx
