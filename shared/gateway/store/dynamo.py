@@ -1,85 +1,85 @@
-"""The DynamoDB client, one per container, and the one async door every store call goes through.
+"""The one door every store call goes through: DynamoDB's JSON protocol over the pooled
+httpx client, signed with SigV4.
 
-botocore is synchronous; calls run in a worker thread so that a local stack serving many
-requests on one event loop is not serialized behind them (in Lambda, one request per
-container, the thread hop costs tens of microseconds). Each call is counted and timed on
-the request context, which is how ``make bench`` separates store time from the gateway's own.
+No botocore client on the request path: creating one costs ~150 ms of cold start, and its
+synchronous calls need a worker thread each; here a call is one async HTTP request on the
+connection pool the providers already use. Each call is counted and timed on the request
+context, which is how ``make bench`` separates store time from the gateway's own.
+Errors keep botocore's shape (``ClientError`` with the code, and ``CancellationReasons``
+for transactions), so callers handle conditional failures as they would with boto3.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
-import threading
+import json
+import random
 import time
-from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-import anyio
+import httpx
 
 from gateway.errors import StoreUnavailableError
 from gateway.settings import get_settings
+from gateway.store import _sigv4, _wire
 
 if TYPE_CHECKING:
     from gateway.context import RequestContext
 
-T = TypeVar("T")
-
 current_context: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("gateway_ctx", default=None)
 
-_client: Any = None
-_lock = threading.Lock()
-_serializer: Any = None
-_deserializer: Any = None
-
-
-def client() -> Any:
-    global _client
-    if _client is None:
-        with _lock:
-            if _client is None:
-                import boto3
-                from botocore.config import Config
-
-                s = get_settings()
-                _client = boto3.session.Session().client(
-                    "dynamodb",
-                    region_name=s.region,
-                    endpoint_url=s.dynamodb_endpoint_url,
-                    config=Config(
-                        retries={"max_attempts": 3, "mode": "standard"},
-                        connect_timeout=2,
-                        read_timeout=5,
-                        max_pool_connections=64,
-                        tcp_keepalive=True,
-                    ),
-                )
-    return _client
+_TIMEOUT = httpx.Timeout(connect=2.0, read=5.0, write=5.0, pool=2.0)
+_ATTEMPTS = 3
+_TRANSIENT_CODES = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+    "InternalServerError", "ServiceUnavailable", "LimitExceededException",
+})
+_credentials: _sigv4.Credentials | None = None
+_credentials_at = 0.0
+_CREDENTIALS_TTL_S = 300.0
 
 
 def reset_client() -> None:
-    """Forget the client (tests that point the store at a fresh endpoint)."""
-    global _client
-    _client = None
+    """Forget cached credentials (tests that point the store at a fresh endpoint)."""
+    global _credentials
+    _credentials = None
 
 
-def _codecs() -> tuple[Any, Any]:
-    global _serializer, _deserializer
-    if _serializer is None:
-        from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+def _creds() -> _sigv4.Credentials:
+    global _credentials, _credentials_at
+    if _credentials is None or time.monotonic() - _credentials_at > _CREDENTIALS_TTL_S:
+        _credentials, _credentials_at = _sigv4.credentials(), time.monotonic()
+    return _credentials
 
-        _serializer, _deserializer = TypeSerializer(), TypeDeserializer()
-    return _serializer, _deserializer
+
+def _endpoint() -> str:
+    s = get_settings()
+    return s.dynamodb_endpoint_url or f"https://dynamodb.{s.region}.amazonaws.com"
+
+
+def _pascal(operation: str) -> str:
+    return "".join(part.capitalize() for part in operation.split("_"))
+
+
+def _client_error(status: int, body: Any, operation: str) -> Exception:
+    from botocore.exceptions import ClientError
+
+    body = body if isinstance(body, dict) else {}
+    code = str(body.get("__type", "")).rsplit("#", 1)[-1] or f"HTTP{status}"
+    message = body.get("message") or body.get("Message") or ""
+    extra = {k: v for k, v in body.items() if k not in ("__type", "message", "Message")}
+    return ClientError({"Error": {"Code": code, "Message": message},
+                        "ResponseMetadata": {"HTTPStatusCode": status}, **extra}, operation)
 
 
 def to_item(values: dict[str, Any]) -> dict[str, Any]:
-    ser, _ = _codecs()
-    return {k: ser.serialize(_plain(v)) for k, v in values.items() if v is not None}
+    return {k: _wire.serialize(_plain(v)) for k, v in values.items() if v is not None}
 
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
-    _, de = _codecs()
-    return {k: de.deserialize(v) for k, v in item.items()}
+    return {k: _wire.deserialize(v) for k, v in item.items()}
 
 
 def _plain(v: Any) -> Any:
@@ -96,45 +96,56 @@ def _plain(v: Any) -> Any:
     return v
 
 
-_TRANSIENT_CODES = frozenset({
-    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-    "InternalServerError", "ServiceUnavailable",
-})
-
-
-def _unavailable(exc: Exception) -> StoreUnavailableError | None:
-    """The gateway's error for a store failure no caller can act on, else None (the caller's to handle)."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code")
-        if code not in _TRANSIENT_CODES:
-            return None
-    elif not isinstance(exc, BotoCoreError):
-        return None
-    return StoreUnavailableError(
-        "The gateway's store is unavailable; nothing was charged for this request. Please retry.",
-        headers={"retry-after": "1"},
-    )
-
-
 async def call(operation: str, **kwargs: Any) -> dict[str, Any]:
-    """One DynamoDB round trip (counted and timed on the current request, if any).
+    """One DynamoDB round trip (``operation`` in boto3's spelling, kwargs as boto3 takes them).
 
-    Connection failures, timeouts and throttling (after botocore's own retries) become
-    ``StoreUnavailableError``; conditional-check and other ClientErrors reach the caller as is.
+    Throttling, 5xx and connection failures are retried with jittered backoff, then become
+    ``StoreUnavailableError`` (503). A read timeout is not retried: the write may have been
+    applied, and callers' conditions, not blind retries, make writes exactly once.
     """
-    fn: Callable[..., dict[str, Any]] = getattr(client(), operation)
+    name = _pascal(operation)
+    body = json.dumps(kwargs, default=str, separators=(",", ":")).encode()
+    url = _endpoint()
+    s = get_settings()
+    from gateway.providers.transport import get_client
+
     started = time.perf_counter()
     try:
-        return await anyio.to_thread.run_sync(lambda: fn(**kwargs))
-    except Exception as exc:
-        mapped = _unavailable(exc)
-        if mapped is None:
-            raise
-        raise mapped from exc
+        for attempt in range(_ATTEMPTS):
+            headers = _sigv4.sign(
+                "POST", url + "/",
+                {"content-type": "application/x-amz-json-1.0", "x-amz-target": f"DynamoDB_20120810.{name}"},
+                body, _creds(), s.region, "dynamodb",
+            )
+            try:
+                resp = await get_client().post(url + "/", content=body, headers=headers, timeout=_TIMEOUT)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                if attempt + 1 < _ATTEMPTS:
+                    await asyncio.sleep(random.uniform(0, 0.05 * 2**attempt))
+                    continue
+                raise StoreUnavailableError(_UNAVAILABLE, headers={"retry-after": "1"}) from exc
+            except httpx.HTTPError as exc:
+                raise StoreUnavailableError(_UNAVAILABLE, headers={"retry-after": "1"}) from exc
+            if resp.status_code == 200:
+                return resp.json()
+            try:
+                err_body = resp.json()
+            except ValueError:
+                err_body = {}
+            error = _client_error(resp.status_code, err_body, name)
+            code = error.response["Error"]["Code"]  # type: ignore[attr-defined]
+            if code in _TRANSIENT_CODES or resp.status_code >= 500:
+                if attempt + 1 < _ATTEMPTS:
+                    await asyncio.sleep(random.uniform(0, 0.05 * 2**attempt))
+                    continue
+                raise StoreUnavailableError(_UNAVAILABLE, headers={"retry-after": "1"}) from error
+            raise error
+        raise AssertionError("unreachable")  # pragma: no cover
     finally:
         ctx = current_context.get()
         if ctx is not None:
             ctx.store_calls += 1
             ctx.store_ms += (time.perf_counter() - started) * 1000
+
+
+_UNAVAILABLE = "The gateway's store is unavailable; nothing was charged for this request. Please retry."

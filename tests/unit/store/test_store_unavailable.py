@@ -1,42 +1,93 @@
-"""A store that cannot be reached is a 503 the client can retry, never a 500; settlement
-failures after a provider answered keep the answer and log the full record."""
+"""A store that cannot be reached is a 503 the client can retry, never a 500; conditional
+failures keep botocore's ClientError shape; settlement failures after a provider answered
+keep the answer and log the full record."""
 
+from decimal import Decimal
+
+import httpx
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.exceptions import ClientError
 
 from gateway.errors import StoreUnavailableError
+from gateway.providers import transport
 from gateway.store import dynamo
 
 
-class _Client:
-    def __init__(self, exc):
-        self.exc = exc
+@pytest.fixture
+def dynamo_answers(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    dynamo.reset_client()
+    seen = []
 
-    def get_item(self, **kw):
-        raise self.exc
+    def install(handler):
+        def wrapped(request):
+            seen.append(request)
+            return handler(request)
+
+        client = httpx.AsyncClient(transport=httpx.MockTransport(wrapped))
+        monkeypatch.setattr(transport, "get_client", lambda: client)
+        return seen
+
+    yield install
+    dynamo.reset_client()
 
 
-@pytest.mark.parametrize("exc", [
-    EndpointConnectionError(endpoint_url="http://127.0.0.1:1"),
-    ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}, "GetItem"),
+async def test_request_is_dynamodb_json_protocol_signed(dynamo_answers):
+    seen = dynamo_answers(lambda r: httpx.Response(200, json={"Item": {"pk": {"S": "a"}}}))
+    resp = await dynamo.call("get_item", TableName="t", Key={"pk": {"S": "a"}}, ConsistentRead=True)
+    assert resp == {"Item": {"pk": {"S": "a"}}}
+    req = seen[0]
+    assert req.headers["x-amz-target"] == "DynamoDB_20120810.GetItem"
+    assert req.headers["content-type"] == "application/x-amz-json-1.0"
+    assert req.headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+
+
+@pytest.mark.parametrize("answer", [
+    lambda r: httpx.Response(400, json={"__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException"}),
+    lambda r: httpx.Response(500, json={"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError"}),
 ])
-async def test_transient_store_failures_are_503(monkeypatch, exc):
-    monkeypatch.setattr(dynamo, "client", lambda: _Client(exc))
+async def test_throttling_and_5xx_are_retried_then_503(dynamo_answers, answer):
+    seen = dynamo_answers(answer)
     with pytest.raises(StoreUnavailableError) as info:
         await dynamo.call("get_item", TableName="t", Key={})
+    assert len(seen) == 3
     assert info.value.status == 503 and info.value.headers["retry-after"] == "1"
 
 
-async def test_conditional_failures_reach_the_caller(monkeypatch):
-    exc = ClientError({"Error": {"Code": "ConditionalCheckFailedException", "Message": "no"}}, "PutItem")
-    monkeypatch.setattr(dynamo, "client", lambda: _Client(exc))
-    with pytest.raises(ClientError):
+async def test_connection_refused_is_retried_then_503(dynamo_answers):
+    def refuse(request):
+        raise httpx.ConnectError("refused")
+
+    seen = dynamo_answers(refuse)
+    with pytest.raises(StoreUnavailableError):
         await dynamo.call("get_item", TableName="t", Key={})
+    assert len(seen) == 3
+
+
+async def test_read_timeout_is_not_retried(dynamo_answers):
+    def slow(request):
+        raise httpx.ReadTimeout("slow")
+
+    seen = dynamo_answers(slow)
+    with pytest.raises(StoreUnavailableError):
+        await dynamo.call("update_item", TableName="t", Key={})
+    assert len(seen) == 1  # the write may have landed: no blind retry
+
+
+async def test_conditional_failures_reach_the_caller_as_client_errors(dynamo_answers):
+    reasons = [{"Code": "ConditionalCheckFailed", "Message": "exists"}, {"Code": "None"}]
+    dynamo_answers(lambda r: httpx.Response(400, json={
+        "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+        "Message": "Transaction cancelled", "CancellationReasons": reasons}))
+    with pytest.raises(ClientError) as info:
+        await dynamo.call("transact_write_items", TransactItems=[])
+    assert info.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert info.value.response["CancellationReasons"] == reasons
+    assert info.value.operation_name == "TransactWriteItems"
 
 
 async def test_unsettled_usage_is_logged_in_full(monkeypatch):
-    from decimal import Decimal
-
     from gateway import accounting, chat
     from gateway.billing import Cost
     from gateway.context import Principal, RequestContext
