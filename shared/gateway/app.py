@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route
 
-from gateway.errors import GatewayError, InvalidRequestError
+from gateway.errors import GatewayError
 from gateway.observability import logger
 
 if TYPE_CHECKING:
-    from fastapi import APIRouter
+    from gateway.api.routing import APIRouter
 
 _HTTP_CODES = {404: ("invalid_request_error", "unknown_route"), 405: ("invalid_request_error", "method_not_allowed")}
 
@@ -48,35 +49,29 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(err, request)
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-    param = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query"))
-    return error_response(InvalidRequestError(f"Invalid value for '{param}': {first['msg']}", param=param), request)
-
-
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error")
     err = GatewayError("The gateway hit an internal error; it has been logged. Please retry.")
     return error_response(err, request)
 
 
-def create_app(*routers: APIRouter) -> FastAPI:
-    app = FastAPI(
-        title="LLM Gateway",
-        openapi_url=None,
-        docs_url=None,
-        redoc_url=None,
+async def _healthz(request: Request) -> PlainTextResponse:
+    """The Web Adapter's readiness check (AWS_LWA_READINESS_CHECK_PATH): the app is imported."""
+    return PlainTextResponse("ok")
+
+
+def create_app(*routers: APIRouter) -> Starlette:
+    routes = [Route("/healthz", _healthz, methods=["GET"])]
+    for router in routers:
+        routes.extend(router.routes)
+    return Starlette(
+        routes=routes,
         exception_handlers={
             GatewayError: _gateway_error,
             HTTPException: _http_error,
-            RequestValidationError: _validation_error,
             Exception: _unexpected,
         },
     )
-    for router in routers:
-        app.include_router(router)
-    return app
 
 
 __all__ = ["create_app", "error_response"]

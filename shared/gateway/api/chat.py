@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
+
+from gateway.api.routing import APIRouter
 
 from gateway.api._serve import serve
 from gateway.api.common import context, read_body

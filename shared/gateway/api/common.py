@@ -17,7 +17,7 @@ from gateway.observability import logger
 from gateway.store.dynamo import current_context
 
 if TYPE_CHECKING:
-    from fastapi import Request
+    from starlette.requests import Request
 
 M = TypeVar("M", bound=BaseModel)
 

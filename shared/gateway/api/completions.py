@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
+
+from gateway.api.routing import APIRouter
 from starlette.responses import Response
 
 from gateway.api._serve import serve

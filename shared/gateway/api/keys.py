@@ -11,7 +11,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
+
+from gateway.api.routing import APIRouter
 from starlette.responses import JSONResponse
 
 from gateway import apikeys, auth

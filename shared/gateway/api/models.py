@@ -7,7 +7,9 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
+
+from gateway.api.routing import APIRouter
 from starlette.responses import JSONResponse
 
 from gateway.api.common import context

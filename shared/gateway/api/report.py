@@ -6,7 +6,9 @@ reads any key's (``?key=<id>``) or the gateway's (``?scope=all``, its default).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
+
+from gateway.api.routing import APIRouter
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from gateway.api.common import request_id

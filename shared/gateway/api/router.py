@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import anyio
-from fastapi import APIRouter, Request
+from starlette.requests import Request
+
+from gateway.api.routing import APIRouter
 from starlette.responses import JSONResponse, Response
 
 from gateway import autoroute

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
+
+from gateway.api.routing import APIRouter
 from starlette.responses import JSONResponse
 
 from gateway.accounting import DEFAULT_FREE_REQUESTS
