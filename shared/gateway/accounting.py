@@ -51,6 +51,8 @@ class Admission:
     budget: Decimal | None = None
     committed: Decimal = Decimal(0)
     """The day's committed USD right after this admission (this request's hold included)."""
+    settled: bool = False
+    """Set by ``gateway.chat`` once settlement was attempted (so no path settles twice)."""
 
 
 @dataclass(slots=True)
@@ -96,8 +98,23 @@ def reservation(request: ChatCompletionRequest, targets: list[Target]) -> tuple[
     """
     prompt = math.ceil(tokens.estimate_prompt(request) * PROMPT_MARGIN)
     limit = request.output_limit()
-    usd = max(billing.max_cost(prompt, limit or t.model.max_output_tokens, t.pricing) for t in targets)
+    choices = request.n or 1  # each of ``n`` choices may use the whole output limit
+    usd = max(billing.max_cost(prompt, (_sent_limit(request, t) or t.model.max_output_tokens) * choices, t.pricing)
+              for t in targets)
     return usd, prompt + (limit or 0)
+
+
+def _sent_limit(request: ChatCompletionRequest, target: Target) -> int | None:
+    """The output limit the target will get: with ``drop_params`` a target that cannot take
+    ``max_tokens`` gets the request without it (and may answer up to the model's limit)."""
+    from gateway import params
+    from gateway.errors import GatewayError
+
+    try:
+        fitted, _ = params.fit(request, target, drop=bool(request.drop_params))
+    except GatewayError:
+        return request.output_limit()  # never attempted (skipped); keep the request's own limit
+    return fitted.output_limit()
 
 
 def _fmt_usd(x: Decimal) -> str:
@@ -216,7 +233,14 @@ async def admit(ctx: RequestContext, request: ChatCompletionRequest, targets: li
     if mode == "free" and store.num(item, "free_used") >= limits.free_requests:
         _memo(_paid_until, pid, time.monotonic() + _PAID_MODE_TTL_S)
     if any(h.expires < now for h in store.holds(item)):
-        await store.release_expired(pid, item, now)
+        # Housekeeping for other requests: this one is admitted now, and an error here would
+        # leave its hold open and the request unsettled. A later admission retries it.
+        try:
+            await store.release_expired(pid, item, now)
+        except Exception:  # noqa: BLE001
+            from gateway.observability import logger
+
+            logger.warning("releasing expired holds failed", exc_info=True)
     hold = next(h for h in store.holds(item) if h.request_id == ctx.request_id)
     admission = Admission(usd, hold, limits.budget, store.usd(item, f"d#{hold.day}#c"))
     headers = rate_headers(limits, item, now)
@@ -255,7 +279,12 @@ async def settle(ctx: RequestContext, admission: Admission, outcome: Outcome) ->
             await _transact([*items, store.settle_update(ctx.principal.id, hold, actual, toks, hold_open=False, **kw)])
         headers = ctx.extra.setdefault("limit_headers", {})
         headers["x-gateway-budget-remaining"] = _remaining(admission, actual)
-    record_request(ctx, outcome)
+    try:
+        record_request(ctx, outcome)
+    except Exception:  # noqa: BLE001 - settled already: a metrics failure must not read as unsettled
+        from gateway.observability import logger
+
+        logger.warning("request metrics not emitted", exc_info=True)
 
 
 def _ledger_items(ctx: RequestContext, outcome: Outcome) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ provider: a later failure becomes an SSE error event, and what was delivered is 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import time
 import uuid
@@ -122,15 +123,17 @@ def _outcome(status: str, target: Target | None, model: str, usage: RawUsage, **
 
 async def _settle(ctx: RequestContext, admission: Admission, outcome: accounting.Outcome) -> None:
     # Shielded: a client that hangs up must not cancel its own bill.
+    admission.settled = True
     with anyio.CancelScope(shield=True):
         try:
             await accounting.settle(ctx, admission, outcome)
-        except StoreUnavailableError:
+        except Exception as exc:  # noqa: BLE001 - the store down, or a settlement that kept conflicting
             # The provider has answered (and charged): the client keeps its answer, and the
             # record goes to the log in full, flagged for reconciliation, rather than nowhere.
             from gateway.store.usage import record_item
 
-            logger.error("usage not settled: store unavailable", extra={"unsettled_usage": record_item(ctx, outcome)})
+            reason = "store unavailable" if isinstance(exc, StoreUnavailableError) else type(exc).__name__
+            logger.error(f"usage not settled: {reason}", extra={"unsettled_usage": record_item(ctx, outcome)})
             metrics_unsettled()
 
 
@@ -143,7 +146,23 @@ def _estimate(request: ChatCompletionRequest, usage: RawUsage, completion_text: 
 # --- non-streaming ---------------------------------------------------------------------------
 
 
+async def _settle_unexpected(ctx: RequestContext, the_plan: Plan, model: str, exc: BaseException) -> None:
+    """Whatever escaped the failover loop before settlement (a bug, a cancellation): nothing
+    was delivered, so the request is settled as an error, once."""
+    if not the_plan.admission.settled:
+        code = getattr(exc, "code", None) or ("cancelled" if isinstance(exc, asyncio.CancelledError) else "internal_error")
+        await _settle(ctx, the_plan.admission, _outcome("error", None, model, RawUsage(), error_code=str(code)))
+
+
 async def complete(request: ChatCompletionRequest, ctx: RequestContext, the_plan: Plan) -> ChatCompletion:
+    try:
+        return await _complete(request, ctx, the_plan)
+    except BaseException as exc:
+        await _settle_unexpected(ctx, the_plan, (the_plan.request or request).model, exc)
+        raise
+
+
+async def _complete(request: ChatCompletionRequest, ctx: RequestContext, the_plan: Plan) -> ChatCompletion:
     request = the_plan.request or request
     failures: list[UpstreamError] = []
     async for target, adapter, fitted, dropped, left in _attempts(request, ctx, the_plan.targets, the_plan.cooling):
@@ -238,6 +257,14 @@ async def _first_chunks(adapter: Adapter, events: AsyncIterator, state: StreamSt
 
 
 async def open_stream(request: ChatCompletionRequest, ctx: RequestContext, the_plan: Plan) -> Stream:
+    try:
+        return await _open_stream(request, ctx, the_plan)
+    except BaseException as exc:
+        await _settle_unexpected(ctx, the_plan, (the_plan.request or request).model, exc)
+        raise
+
+
+async def _open_stream(request: ChatCompletionRequest, ctx: RequestContext, the_plan: Plan) -> Stream:
     request = the_plan.request or request
     failures: list[UpstreamError] = []
     async for target, adapter, fitted, dropped, left in _attempts(request, ctx, the_plan.targets, the_plan.cooling):
@@ -274,6 +301,21 @@ async def open_stream(request: ChatCompletionRequest, ctx: RequestContext, the_p
     error = AllProvidersFailedError(failures)
     await _settle(ctx, the_plan.admission, _outcome("error", None, request.model, RawUsage(), error_code=error.code))
     raise error
+
+
+async def abandon(stream: Stream, ctx: RequestContext, the_plan: Plan) -> None:
+    """A committed stream whose chunks were never read (the response could not start): close
+    the provider stream and settle, unless ``chunks`` already did."""
+    if the_plan.admission.settled:
+        return
+    with anyio.CancelScope(shield=True):
+        try:
+            await stream.stack.aclose()
+        except Exception:  # noqa: BLE001
+            logger.warning("closing an abandoned stream failed", exc_info=True)
+    usage, estimated = _estimate(stream.request, stream.state.usage, "")
+    await _settle(ctx, the_plan.admission,
+                  _outcome("cancelled", stream.target, stream.target.model.id, usage, estimated=estimated))
 
 
 def _has_content(chunk: ChatCompletionChunk) -> bool:
@@ -333,10 +375,16 @@ async def chunks(stream: Stream, ctx: RequestContext, the_plan: Plan) -> AsyncIt
             )
     finally:
         usage, estimated = _estimate(stream.request, state.usage, _text_of(delivered))
+        if status != "ok" and not estimated:
+            # Cut short, the provider's count may be its opening one (Anthropic's message_start
+            # says output_tokens: 1): bill at least what was delivered.
+            seen = tokens.estimate_text(_text_of(delivered))
+            if seen > usage.completion_tokens:
+                usage, estimated = dataclasses.replace(usage, completion_tokens=seen), True
         if status != "ok" and not delivered:
             status = "error" if status == "partial" else status
         outcome = _outcome(status, stream.target, stream.target.model.id, usage, estimated=estimated)
         await _settle(ctx, the_plan.admission, outcome)
 
 
-__all__ = ["Plan", "Stream", "chunks", "complete", "new_id", "open_stream", "plan"]
+__all__ = ["Plan", "Stream", "abandon", "chunks", "complete", "new_id", "open_stream", "plan"]

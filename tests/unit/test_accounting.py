@@ -168,3 +168,46 @@ async def test_failed_requests_give_back_their_free_request(store, clock):
     await accounting.settle(ctx, admission, failed)
     item = await limits.get("k1")
     assert item["free_used"] == 0 and limits.usd(item, f"d#{admission.hold.day}#c") == 0
+
+
+async def test_the_hold_covers_every_choice_of_n(store, clock):
+    """``n`` choices can each use max_tokens: a hold of one choice lets spend pass the budget."""
+    req = ChatCompletionRequest.model_validate(
+        {"model": "gpt-4", "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 5, "n": 3})
+    assert accounting.reservation(req, _targets(req))[0] == (Decimal(12) * 30 + Decimal(15) * 60) / 1_000_000
+    budget = HOLD  # room for one choice only
+    ctx = _ctx("n1", daily_budget_usd=budget)
+    with pytest.raises(BudgetExceededError):  # else 3 choices settle at more than the budget
+        await accounting.admit(ctx, req, _targets(req))
+    assert limits.holds(await limits.get("k1")) == []
+
+
+async def test_a_failed_cleanup_after_admission_does_not_strand_the_hold(store, clock, monkeypatch):
+    """Releasing someone else's expired hold is housekeeping: when it fails after this request
+    was admitted, the request goes on (its hold is its settlement's to close), not out unsettled."""
+    from gateway.errors import StoreUnavailableError
+
+    req = _request()
+    await accounting.admit(_ctx("crashed"), req, _targets(req))  # never settled
+    clock.now += limits.HOLD_TTL_S + 1
+
+    async def down(*a, **kw):  # type: ignore[no-untyped-def]
+        raise StoreUnavailableError("down")
+
+    monkeypatch.setattr(limits, "release_expired", down)
+    ctx = _ctx("r2")
+    admission = await accounting.admit(ctx, req, _targets(req))
+    await accounting.settle(ctx, admission, _ok(req))
+    assert [h.request_id for h in limits.holds(await limits.get("k1"))] == ["crashed"]
+
+
+async def test_the_hold_covers_a_target_that_drops_max_tokens():
+    """With drop_params, a target that cannot take max_tokens gets the request without it and
+    may answer up to the model's own limit: that is what its hold must cover."""
+    from gateway.billing import max_cost
+
+    req = ChatCompletionRequest.model_validate({"model": "gpt-4o-mini", "fallbacks": ["o4-mini"], "drop_params": True,
+                                                "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 5})
+    targets = _targets(req) + resolve(get_catalog(), get_settings(), "o4-mini")
+    o4 = targets[-1]
+    assert accounting.reservation(req, targets)[0] >= max_cost(12, o4.model.max_output_tokens, o4.pricing)

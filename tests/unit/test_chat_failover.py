@@ -146,3 +146,133 @@ async def test_legacy_functions_come_back_as_function_call(env):
     assert choice.finish_reason == "function_call" and choice.message.tool_calls is None
     assert choice.message.function_call.name == "get_weather"
     assert json.loads(choice.message.function_call.arguments) == {"city": "Paris"}
+
+
+# --- money path: settlement and holds on every path ---------------------------------------------
+
+
+async def _account() -> dict:
+    from gateway.store import limits
+
+    return await limits.get("k1")
+
+
+async def test_stream_client_gone_before_the_first_chunk_is_still_settled(env):
+    """The client hangs up before the response body is iterated: the hold is released and the
+    request recorded once, rather than the hold leaking until it expires."""
+    from gateway.api._serve import serve
+    from gateway.store import limits
+
+    ctx = _ctx("gone1")
+    resp = await serve(_req(model="claude-haiku-4-5-20251001", stream=True), ctx)
+
+    async def receive():  # type: ignore[no-untyped-def]
+        return {"type": "http.disconnect"}
+
+    async def send(message):  # type: ignore[no-untyped-def]
+        pass
+
+    await resp({"type": "http", "asgi": {"spec_version": "2.0"}}, receive, send)
+    assert len(await _records("gone1")) == 1
+    assert limits.holds(await _account()) == []
+
+
+async def test_an_admission_applied_then_answered_500_is_not_counted_twice(env, monkeypatch):
+    """DynamoDB applied the admission but answered 500 (InternalServerError: the outcome is
+    unknown); the store's retry must not add the hold to the day's committed amount again."""
+    from gateway.providers import transport
+    from gateway.store import limits
+
+    real = transport.get_client
+    failed: list[bool] = []
+
+    class Flaky:
+        def __init__(self, client):  # type: ignore[no-untyped-def]
+            self.client = client
+
+        async def post(self, url, **kw):  # type: ignore[no-untyped-def]
+            resp = await self.client.post(url, **kw)
+            if not failed and kw["headers"].get("x-amz-target", "").endswith("UpdateItem") \
+                    and b"h#dup1" in kw["content"] and resp.status_code == 200:
+                failed.append(True)
+                return httpx.Response(500, json={"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError"})
+            return resp
+
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+            return getattr(self.client, name)
+
+    monkeypatch.setattr(transport, "get_client", lambda: Flaky(real()))
+    await _complete("dup1", model="claude-haiku-4-5-20251001")
+    assert failed
+    acct = await _account()
+    day = next(k for k in acct if k.endswith("#s") and k.startswith("d#"))[: -len("#s")]
+    assert limits.holds(acct) == []
+    assert acct[f"{day}#c"] == acct[f"{day}#s"]  # committed = spent once every hold is closed
+    assert sum(v for k, v in acct.items() if k.startswith("m#") and k.endswith("#r")) == 1
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_an_unexpected_error_after_admission_still_settles_once(env, monkeypatch, stream):
+    """Anything that escapes the failover loop (a bug in an adapter, a cancellation) must not
+    leave the request admitted and unrecorded, its hold open and its free request spent."""
+    from gateway.providers import anthropic
+    from gateway.store import limits
+
+    def boom(*a, **kw):  # type: ignore[no-untyped-def]
+        raise RuntimeError("adapter bug")
+
+    monkeypatch.setattr(anthropic.AnthropicAdapter, "build_request", boom, raising=True)
+    ctx, req = _ctx(f"bug{stream}"), _req(model="claude-haiku-4-5-20251001", stream=stream)
+    the_plan = await chat.plan(req, ctx)
+    with pytest.raises(RuntimeError):
+        if stream:
+            await chat.open_stream(req, ctx, the_plan)
+        else:
+            await chat.complete(req, ctx, the_plan)
+    records = await _records(f"bug{stream}")
+    assert len(records) == 1 and records[0]["status"] == "error"
+    acct = await _account()
+    assert limits.holds(acct) == [] and acct.get("free_used", 0) == 0
+
+
+async def test_a_broken_stream_bills_what_was_delivered_not_the_opening_usage(env):
+    """Anthropic reports usage in message_start (output_tokens: 1) and the rest at the end: a
+    stream broken in between must bill the delivered text, not the opening count."""
+    from gateway import tokens
+
+    httpx.post(f"{env}/_sim/faults", json={"provider": "anthropic", "fault": "disconnect", "count": 1, "after": 8})
+    try:
+        ctx, req = _ctx("part1"), _req(model="claude-haiku-4-5-20251001", stream=True)
+        the_plan = await chat.plan(req, ctx)
+        stream = await chat.open_stream(req, ctx, the_plan)
+        text = []
+        async for c in chat.chunks(stream, ctx, the_plan):
+            if not isinstance(c, Exception):
+                text += [ch.delta.content or "" for ch in c.choices]
+    finally:
+        httpx.delete(f"{env}/_sim/faults")
+    [record] = await _records("part1")
+    assert record["status"] == "partial" and "".join(text)
+    assert record["completion_tokens"] >= tokens.estimate_text("".join(text))
+
+
+async def test_a_stream_whose_response_never_starts_is_still_settled(env):
+    """The server cannot start the response (the client is gone: ASGI's send raises OSError)
+    so the body is never iterated: the request is still settled once and its hold closed."""
+    from gateway.api._serve import serve
+    from gateway.store import limits
+
+    ctx = _ctx("nostart1")
+    resp = await serve(_req(model="claude-haiku-4-5-20251001", stream=True), ctx)
+
+    async def receive():  # type: ignore[no-untyped-def]
+        await __import__("asyncio").sleep(10)
+        return {"type": "http.disconnect"}
+
+    async def send(message):  # type: ignore[no-untyped-def]
+        raise OSError("client gone")
+
+    with pytest.raises(Exception):
+        await resp({"type": "http", "asgi": {"spec_version": "2.4"}}, receive, send)
+    assert len(await _records("nostart1")) == 1
+    assert limits.holds(await _account()) == []

@@ -36,8 +36,21 @@ async def serve(
     extra = headers or {}
     if body.stream:
         stream = await chat.open_stream(body, ctx, plan)
-        out = gateway_headers(ctx, stream.target.model.id, tier or stream.target.model.tier, None)
-        return sse.response(sse.encode(chat.chunks(stream, ctx, plan), render_chunk), {**out, **extra})
+        items = chat.chunks(stream, ctx, plan)
+        frames = sse.encode(items, render_chunk)
+
+        async def close() -> None:
+            # Settle even if the body was never iterated (the response could not start).
+            await frames.aclose()
+            await items.aclose()
+            await chat.abandon(stream, ctx, plan)
+
+        try:
+            out = gateway_headers(ctx, stream.target.model.id, tier or stream.target.model.tier, None)
+        except BaseException:
+            await close()
+            raise
+        return sse.response(frames, {**out, **extra}, on_close=close)
     completion = await chat.complete(body, ctx, plan)
     out = gateway_headers(ctx, completion.model, tier or plan.targets[0].model.tier, completion.usage.total_cost_usd)
     return Response(render(completion), media_type="application/json", headers={**out, **extra})

@@ -4,10 +4,11 @@ breaks after the stream began, and ``[DONE]`` always last."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any
 
+import anyio
 from starlette.responses import StreamingResponse
 
 from gateway.errors import GatewayError
@@ -35,8 +36,25 @@ async def encode(
     yield DONE
 
 
-def response(body: AsyncIterator[bytes], headers: dict[str, str]) -> StreamingResponse:
-    return StreamingResponse(body, media_type="text/event-stream", headers={**SSE_HEADERS, **headers})
+class _Response(StreamingResponse):
+    """Runs ``on_close`` however the response ends, also when its body was never iterated."""
+
+    on_close: Callable[[], Awaitable[None]] | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if self.on_close is not None:
+                with anyio.CancelScope(shield=True):
+                    await self.on_close()
+
+
+def response(body: AsyncIterator[bytes], headers: dict[str, str],
+             on_close: Callable[[], Awaitable[None]] | None = None) -> StreamingResponse:
+    out = _Response(body, media_type="text/event-stream", headers={**SSE_HEADERS, **headers})
+    out.on_close = on_close
+    return out
 
 
 def chat_chunk(chunk: ChatCompletionChunk) -> str:

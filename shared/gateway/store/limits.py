@@ -177,7 +177,10 @@ def _admit_kwargs(ask: Ask) -> dict[str, Any]:
     wallet = ask.usd if ask.mode == "paid" else Decimal(0)
     hold = Hold(ask.request_id, ask.usd, wallet, int(ask.now) + HOLD_TTL_S, day, ask.tokens, minute, ask.mode)
     adds = [f"{mr} {one}", f"{mt} {e.v(ask.tokens)}", f"{dc} {e.v(ask.usd)}", f"{dn} {one}"]
-    conds = []
+    # Exactly once: a replay of an admission that was applied (the store retries a 5xx whose
+    # outcome is unknown) finds its own hold and fails, instead of counting everything twice.
+    hold_name = e.n(_HOLD + ask.request_id)
+    conds = [f"attribute_not_exists({hold_name})"]
     if ask.rpm is not None:
         conds.append(f"(attribute_not_exists({mr}) OR {mr} < {e.v(ask.rpm)})")
     if ask.tpm is not None:
@@ -193,7 +196,7 @@ def _admit_kwargs(ask: Ask) -> dict[str, Any]:
         av = e.n("available_nusd")
         adds.append(f"{av} {e.v(-wallet)}")
         conds.append(f"{av} >= {e.v(wallet)}")
-    update = f"SET {e.n(_HOLD + ask.request_id)} = {e.v(hold.encode())} ADD " + ", ".join(adds)
+    update = f"SET {hold_name} = {e.v(hold.encode())} ADD " + ", ".join(adds)
     if ask.stale:
         update += " REMOVE " + ", ".join(e.n(s) for s in ask.stale)
     kw: dict[str, Any] = {
@@ -205,8 +208,7 @@ def _admit_kwargs(ask: Ask) -> dict[str, Any]:
         "ReturnValues": "ALL_NEW",
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
     }
-    if conds:
-        kw["ConditionExpression"] = " AND ".join(conds)
+    kw["ConditionExpression"] = " AND ".join(conds)
     return kw
 
 
@@ -237,7 +239,10 @@ async def admit(ask: Ask) -> dict[str, Any]:
         resp = await _update(**_admit_kwargs(ask))
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            raise Refused(from_item(exc.response.get("Item") or {})) from None
+            item = from_item(exc.response.get("Item") or {})
+            if _HOLD + ask.request_id in item:
+                return item  # applied before (a retried round trip): the account as it left it
+            raise Refused(item) from None
         raise
     return from_item(resp["Attributes"])
 

@@ -105,3 +105,28 @@ async def test_unsettled_usage_is_logged_in_full(monkeypatch):
     await chat._settle(ctx, accounting.Admission(), outcome)
     assert records and records[0]["unsettled_usage"]["request_id"] == "req-lost"
     assert records[0]["unsettled_usage"]["total_cost_usd"] == Decimal("0.0000045")
+
+
+async def test_a_settlement_that_keeps_conflicting_keeps_the_answer(monkeypatch):
+    """Settlement gives up after its conflict retries (a hot account): the provider has
+    answered and charged, so the answer is kept and the record logged, as when the store is down."""
+    from botocore.exceptions import ClientError
+
+    from gateway import accounting, chat
+    from gateway.billing import Cost
+    from gateway.context import Principal, RequestContext
+    from gateway.providers.base import RawUsage
+
+    async def conflicting_settle(ctx, admission, outcome):
+        raise ClientError({"Error": {"Code": "TransactionCanceledException", "Message": ""},
+                           "CancellationReasons": [{"Code": "None"}, {"Code": "TransactionConflict"}]},
+                          "TransactWriteItems")
+
+    monkeypatch.setattr(accounting, "settle", conflicting_settle)
+    ctx = RequestContext(request_id="req-hot", principal=Principal(id="k1"))
+    outcome = accounting.Outcome(status="ok", model="gpt-4o-mini", provider="openai", usage=RawUsage(10, 5, reported=True),
+                                 cost=Cost(Decimal("0.0000015"), Decimal("0.000003"), Decimal(0)))
+    records = []
+    monkeypatch.setattr(chat.logger, "error", lambda msg, extra=None, **kw: records.append(extra))
+    await chat._settle(ctx, accounting.Admission(), outcome)
+    assert records and records[0]["unsettled_usage"]["request_id"] == "req-hot"
