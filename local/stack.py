@@ -141,7 +141,10 @@ def configure(template: Template, dynamodb_url: str, simulator_url: str) -> dict
     })
     env.update(simulated_providers(simulator_url))
     for k, v in env.items():
-        os.environ.setdefault(k, v) if k.startswith(("AWS_ACCESS", "AWS_SECRET")) else os.environ.__setitem__(k, v)
+        if k.startswith(("AWS_ACCESS", "AWS_SECRET")):
+            os.environ.setdefault(k, v)  # real credentials a developer has set win
+        else:
+            os.environ[k] = v
     return env
 
 

@@ -14,17 +14,11 @@ import pytest
 from boto3.dynamodb.conditions import Attr, Key
 
 from gateway import apikeys
+from _streams import SIMULATED_MODELS
 
 pytestmark = pytest.mark.integration
 
-MODELS = {
-    "openai": "gpt-4o-mini",
-    "anthropic": "claude-haiku-4-5-20251001",
-    "gemini": "gemini-2.5-flash",
-    "groq": "llama-3.3-70b-versatile",
-    "mistral": "mistral-small-latest",
-    "bedrock": "amazon.nova-lite-v1:0",
-}
+MODELS = SIMULATED_MODELS
 # Each provider falls back to the next one in this ring.
 RING = sorted(MODELS)
 FALLBACK = {p: RING[(i + 1) % len(RING)] for i, p in enumerate(RING)}

@@ -6,18 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from _streams import SIMULATED_MODELS, assemble
 
 pytestmark = pytest.mark.integration
 
-# provider -> a catalog model it serves (the request pins the provider with "<provider>/<model>").
-MODELS = {
-    "openai": "gpt-4o-mini",
-    "anthropic": "claude-haiku-4-5-20251001",
-    "gemini": "gemini-2.5-flash",
-    "groq": "llama-3.3-70b-versatile",
-    "mistral": "mistral-small-latest",
-    "bedrock": "amazon.nova-lite-v1:0",
-}
+MODELS = SIMULATED_MODELS
 WEATHER = {
     "type": "function",
     "function": {
@@ -29,20 +22,8 @@ WEATHER = {
 
 
 def _collect(stream) -> tuple[str, dict[int, dict], str | None, object]:  # type: ignore[no-untyped-def]
-    text, calls, finish, usage = "", {}, None, None
-    for c in stream:
-        if c.usage is not None:
-            usage = c.usage
-        for ch in c.choices:
-            text += ch.delta.content or ""
-            for tc in ch.delta.tool_calls or ():
-                call = calls.setdefault(tc.index, {"id": None, "name": "", "arguments": ""})
-                call["id"] = tc.id or call["id"]
-                if tc.function:
-                    call["name"] += tc.function.name or ""
-                    call["arguments"] += tc.function.arguments or ""
-            finish = ch.finish_reason or finish
-    return text, calls, finish, usage
+    got = assemble(stream)
+    return got["text"], got["calls"], got["finish"], got["usage"]
 
 
 @pytest.mark.parametrize("provider", sorted(MODELS))

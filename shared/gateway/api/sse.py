@@ -59,7 +59,3 @@ def response(body: AsyncIterator[bytes], headers: dict[str, str],
 
 def chat_chunk(chunk: ChatCompletionChunk) -> str:
     return chunk.model_dump_json(exclude_none=True)
-
-
-def as_dict(chunk: ChatCompletionChunk) -> dict[str, Any]:
-    return chunk.model_dump(exclude_none=True)

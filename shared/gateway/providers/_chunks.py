@@ -49,6 +49,18 @@ def arguments_object(message_index: int, raw: str) -> dict[str, Any]:
     return value
 
 
+def append_turn(turns: list[dict[str, Any]], role: str, blocks: list[dict[str, Any]], key: str = "content") -> None:
+    """Add a turn's blocks (under ``key``: Gemini calls them ``parts``), merged into the previous
+    turn when the role repeats: Messages, Converse and Gemini all want alternating roles, and
+    tool results arrive as user turns."""
+    if not blocks:
+        return
+    if turns and turns[-1]["role"] == role:
+        turns[-1][key].extend(blocks)
+    else:
+        turns.append({"role": role, key: blocks})
+
+
 def system_text(messages: list[Message]) -> str:
     """The system and developer messages, lifted out and joined (providers that take one system prompt)."""
     return "\n\n".join(m.text() for m in messages if m.role in ("system", "developer") and m.text())

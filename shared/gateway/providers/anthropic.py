@@ -112,12 +112,7 @@ def build_messages(messages: list[Message]) -> list[dict[str, Any]]:
         if m.role in ("system", "developer"):
             continue
         role, blocks = _blocks(i, m)
-        if not blocks:
-            continue
-        if out and out[-1]["role"] == role:
-            out[-1]["content"].extend(blocks)
-        else:
-            out.append({"role": role, "content": blocks})
+        C.append_turn(out, role, blocks)
     return out
 
 

@@ -101,12 +101,7 @@ def build_messages(messages: list[Message]) -> list[dict[str, Any]]:
                                     "input": C.arguments_object(i, tc.function.arguments)}} for tc in m.tool_calls or ()]
         else:
             role, blocks = "user", _user_blocks(m)
-        if not blocks:
-            continue
-        if out and out[-1]["role"] == role:
-            out[-1]["content"].extend(blocks)
-        else:
-            out.append({"role": role, "content": blocks})
+        C.append_turn(out, role, blocks)
     return out
 
 

@@ -118,12 +118,7 @@ def build_contents(messages: list[Message]) -> list[dict[str, Any]]:
                       for tc in m.tool_calls or ()]
         else:
             role, parts = "user", _user_parts(m)
-        if not parts:
-            continue
-        if out and out[-1]["role"] == role:
-            out[-1]["parts"].extend(parts)
-        else:
-            out.append({"role": role, "parts": parts})
+        C.append_turn(out, role, parts, key="parts")
     return out
 
 

@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import _streams
+
 from gateway.catalog import get_catalog
 from gateway.providers.base import SSEEvent, StreamState
 from gateway.schemas import ChatCompletionRequest
@@ -73,15 +75,6 @@ def replay(adapter, events: list[SSEEvent], model: str = "m"):  # type: ignore[n
 
 def assemble(chunks) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """What an OpenAI client rebuilds from the chunks: text, tool calls by index, finish reason."""
-    text, calls, finish = "", {}, None
-    for c in chunks:
-        for ch in c.choices:
-            text += ch.delta.content or ""
-            for tc in ch.delta.tool_calls or ():
-                call = calls.setdefault(tc.index, {"id": None, "name": "", "arguments": ""})
-                call["id"] = tc.id or call["id"]
-                if tc.function:
-                    call["name"] += tc.function.name or ""
-                    call["arguments"] += tc.function.arguments or ""
-            finish = ch.finish_reason or finish
-    return {"text": text, "calls": calls, "finish": finish}
+    out = _streams.assemble(chunks)
+    del out["usage"]
+    return out
