@@ -53,10 +53,10 @@ test: build
 
 bench: build
 	$(PY) -m tools.bench
-	$(PY) -m tools.routing.bench --n 500
+	$(PY) -m tools.semantic_routing.bench --n 500
 
 bench-router: $(VENV)/.installed
-	$(PY) -m tools.routing.bench --n 500
+	$(PY) -m tools.semantic_routing.bench --n 500
 
 # The routing data is not shipped (the product never reads ../shared): DATA names a
 # RouterBench-format CSV. On the training CSV only its held-out test split is scored.
@@ -64,11 +64,11 @@ ROUTING_DATA ?= ../shared/routing/routerbench_0shot_train.csv
 
 eval-router: $(VENV)/.installed
 	@test -n "$(DATA)" || { echo "usage: make eval-router DATA=path/to/routerbench.csv"; exit 2; }
-	$(PY) -m tools.routing.evaluate --data $(DATA)
+	$(PY) -m tools.semantic_routing.evaluate --data $(DATA)
 
-# Rebuild shared/gateway/routing/data/ (deterministic: seeded split, K-means and folds).
+# Rebuild shared/gateway/semantic_routing/data/ (deterministic: seeded split, K-means and folds).
 train-router: $(VENV)/.installed
-	$(PY) -m tools.routing.train --data $(or $(DATA),$(ROUTING_DATA)) --date $(or $(DATE),2026-11-24)
+	$(PY) -m tools.semantic_routing.train --data $(or $(DATA),$(ROUTING_DATA)) --date $(or $(DATE),2026-11-24)
 
 invoke: $(VENV)/.installed
 	$(PY) -m local.invoke $(FN) --event $(EVENT)

@@ -15,7 +15,7 @@ import sys
 
 
 def _default_key(state: dict) -> str | None:
-    from gateway import apikeys
+    from gateway.identity import apikeys
 
     demo = state.get("demo_key")
     return apikeys.parse_id(demo) if demo else None

@@ -166,7 +166,7 @@ def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    from gateway import auth
+    from gateway.identity import auth
     from gateway.settings import get_settings
     from gateway.store import dynamo as gw_dynamo
 

@@ -34,7 +34,7 @@ def _install_stubs() -> object:
             sys.path.insert(0, p)
     import app as fn  # the chat function's module
 
-    from gateway import accounting
+    from gateway.accounting import admission as accounting
     from gateway.api import common
     from gateway.context import Principal
     from gateway.store import health

@@ -109,7 +109,7 @@ class MemoryStore:
 
 def _seed_into(put: Any, n_keys: int, now: float) -> int:
     from gateway.reports.builder import window
-    from gateway.store.usage import GATEWAY_PK, shard_of
+    from gateway.store.ledger import GATEWAY_PK, shard_of
 
     hours = window(now)
     key_ids = [f"bench{i:06d}" for i in range(n_keys)]

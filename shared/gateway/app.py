@@ -14,7 +14,7 @@ from gateway.errors import GatewayError
 from gateway.observability import logger
 
 if TYPE_CHECKING:
-    from gateway.api.routing import APIRouter
+    from gateway.api.route_table import APIRouter
 
 _HTTP_CODES = {404: ("invalid_request_error", "unknown_route"), 405: ("invalid_request_error", "method_not_allowed")}
 

@@ -16,7 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 if TYPE_CHECKING:
-    from gateway.accounting import Outcome
+    from gateway.accounting.admission import Outcome
     from gateway.context import RequestContext
 
 # Functions that only read the catalog publish no metric of their own on most invocations.

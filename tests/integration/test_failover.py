@@ -13,7 +13,7 @@ import httpx
 import pytest
 from boto3.dynamodb.conditions import Attr, Key
 
-from gateway import apikeys
+from gateway.identity import apikeys
 from _streams import SIMULATED_MODELS
 
 pytestmark = pytest.mark.integration

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from _png import pixels
-from gateway import apikeys
+from gateway.identity import apikeys
 from gateway.reports._format import usd
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from starlette.responses import Response
 
-from gateway import chat
+from gateway.completion import chat
 from gateway.api import sse
 from gateway.api.common import gateway_headers
 

@@ -1,4 +1,4 @@
-"""POST /v1/chat/completions. ``model: "auto"`` routes the prompt first (gateway.autoroute,
+"""POST /v1/chat/completions. ``model: "auto"`` routes the prompt first (gateway.semantic_routing.auto,
 imported only then: it brings numpy and the embedding weights)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 
-from gateway.api.routing import APIRouter
+from gateway.api.route_table import APIRouter
 
 from gateway.api._serve import serve
 from gateway.api.common import context, read_body
@@ -27,7 +27,7 @@ async def route_auto(body: ChatCompletionRequest, ctx: RequestContext) -> tuple[
     """For ``model: "auto"``: the request with the routed model, and serve()'s tier and headers."""
     if body.model != AUTO:
         return body, {}
-    from gateway import autoroute
+    from gateway.semantic_routing import auto as autoroute
 
     decision = await autoroute.decide(body.messages, None, autoroute.default_cost_weight(ctx))
     return body.model_copy(update={"model": decision.model}), {"tier": decision.tier, "headers": decision.headers()}

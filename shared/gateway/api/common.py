@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from gateway.auth import authenticate
+from gateway.identity.auth import authenticate
 from gateway.context import RequestContext
 from gateway.errors import InvalidRequestError, PayloadTooLargeError
 from gateway.settings import get_settings
@@ -108,6 +108,6 @@ def gateway_headers(ctx: RequestContext, model: str, tier: str | None, cost: flo
         headers["x-gateway-cost"] = f"{cost:.9f}".rstrip("0").rstrip(".") or "0"
     if ctx.dropped_params:
         headers["x-gateway-dropped-params"] = ",".join(ctx.dropped_params)
-    # Rate-limit windows and budget remaining, set by gateway.accounting at admission/settlement.
+    # Rate-limit windows and budget remaining, set by gateway.accounting.admission at admission/settlement.
     headers.update(ctx.extra.get("limit_headers") or {})
     return headers

@@ -6,7 +6,7 @@ import json
 
 from starlette.requests import Request
 
-from gateway.api.routing import APIRouter
+from gateway.api.route_table import APIRouter
 from starlette.responses import Response
 
 from gateway.api._serve import serve

@@ -13,15 +13,15 @@ from typing import Any
 
 from starlette.requests import Request
 
-from gateway.api.routing import APIRouter
+from gateway.api.route_table import APIRouter
 from starlette.responses import JSONResponse
 
-from gateway import apikeys, auth
+from gateway.identity import apikeys, auth
 from gateway.api.common import read_body, request_id
 from gateway.errors import NotFoundError, PermissionDeniedError, RateLimitError
 from gateway.schemas.keys import KeyCreated, KeyCreateRequest, KeyPatchRequest, KeyView
 from gateway.settings import get_settings
-from gateway.store import keys, limits
+from gateway.store import accounts as limits, keys
 
 router = APIRouter()
 DEFAULT_CREATES_PER_IP_PER_MIN = 5

@@ -9,13 +9,13 @@ from decimal import Decimal
 
 from starlette.requests import Request
 
-from gateway.api.routing import APIRouter
+from gateway.api.route_table import APIRouter
 from starlette.responses import JSONResponse
 
 from gateway.api.common import context
-from gateway.catalog import ModelInfo, Pricing, get_catalog
+from gateway.catalog.models import ModelInfo, Pricing, get_catalog
 from gateway.store import health
-from gateway.targets import split_model
+from gateway.catalog.targets import split_model
 
 router = APIRouter()
 providers_router = APIRouter()

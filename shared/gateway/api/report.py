@@ -1,6 +1,6 @@
 """GET /v1/report: the caller's 24 h spend report, as JSON or (``?format=html``) a page.
 
-A key reads its own report only. The admin key (``GATEWAY_ADMIN_KEY``, see ``gateway.auth``)
+A key reads its own report only. The admin key (``GATEWAY_ADMIN_KEY``, see ``gateway.identity.auth``)
 reads any key's (``?key=<id>``) or the gateway's (``?scope=all``, its default).
 """
 
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from gateway.api.routing import APIRouter
+from gateway.api.route_table import APIRouter
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from gateway.api.common import request_id
-from gateway.auth import authenticate
+from gateway.identity.auth import authenticate
 from gateway.context import Principal, RequestContext
 from gateway.errors import InvalidRequestError, PermissionDeniedError
 from gateway.reports import builder, html

@@ -7,14 +7,14 @@ import json
 import anyio
 from starlette.requests import Request
 
-from gateway.api.routing import APIRouter
+from gateway.api.route_table import APIRouter
 from starlette.responses import JSONResponse, Response
 
-from gateway import autoroute
+from gateway.semantic_routing import auto as autoroute
 from gateway.api import sse
 from gateway.api._serve import serve
 from gateway.api.common import context, gateway_headers, read_body
-from gateway.catalog import get_catalog
+from gateway.catalog.models import get_catalog
 from gateway.schemas import ChatCompletion, ChatCompletionChunk
 from gateway.schemas.router import RouterRequest
 
@@ -53,7 +53,7 @@ async def route(request: Request) -> Response:
 
 
 def _profiles() -> dict:
-    from gateway.routing import default_router
+    from gateway.semantic_routing import default_router
 
     r = default_router()
     models = autoroute.routable(get_catalog(), r)

@@ -9,15 +9,15 @@ from decimal import Decimal
 
 from starlette.requests import Request
 
-from gateway.api.routing import APIRouter
+from gateway.api.route_table import APIRouter
 from starlette.responses import JSONResponse
 
-from gateway.accounting import DEFAULT_FREE_REQUESTS
+from gateway.accounting.admission import DEFAULT_FREE_REQUESTS
 from gateway.api.common import context, read_body
 from gateway.errors import InvalidRequestError, NotFoundError
 from gateway.payments import get_backend, sats_usd_rate
 from gateway.schemas.wallet import BalanceView, FundRequest, InvoiceView
-from gateway.store import limits, wallet
+from gateway.store import accounts as limits, wallet
 
 router = APIRouter()
 _USD_PLACES = Decimal("0.000000001")

@@ -37,7 +37,7 @@ def get_backend(name: str | None = None) -> PaymentBackend:
         return LocalBackend()
     if name == "lnbits":
         from gateway.payments.lnbits import LnbitsBackend
-        from gateway.secretparams import get_secret
+        from gateway.identity.secretparams import get_secret
 
         url, key = env.get("LNBITS_URL"), get_secret("LNBITS_API_KEY")
         if not url or not key:

@@ -1,7 +1,7 @@
 """The one shape every provider adapter has, and the values passed across it.
 
 An adapter is four pure transforms: no I/O, no clock, no environment, no logging. The
-transport (``transport.py``) does the I/O; ``gateway.chat`` strings them together.
+transport (``transport.py``) does the I/O; ``gateway.completion.chat`` strings them together.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from gateway.catalog import ModelInfo, Pricing, ProviderInfo, ServedBy
+    from gateway.catalog.models import ModelInfo, Pricing, ProviderInfo, ServedBy
     from gateway.errors import GatewayError
     from gateway.schemas import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
     from gateway.settings import ProviderSettings

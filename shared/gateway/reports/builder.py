@@ -19,7 +19,7 @@ from typing import Any
 
 from gateway.settings import get_settings
 from gateway.store.dynamo import call
-from gateway.store.usage import DIMENSIONS, GATEWAY_PK, hour_of, key_pk
+from gateway.store.ledger import DIMENSIONS, GATEWAY_PK, hour_of, key_pk
 
 PERIOD = "24h"
 PERIOD_HOURS = 24

@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway import apikeys
+from gateway.identity import apikeys
 from gateway.settings import get_settings
 from gateway.store.dynamo import call, from_item, to_item
 

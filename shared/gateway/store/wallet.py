@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from gateway.settings import get_settings
-from gateway.store import limits
+from gateway.store import accounts as limits
 from gateway.store.dynamo import call, from_item, to_item
 
 SK = "INV"

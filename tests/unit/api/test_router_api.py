@@ -145,7 +145,7 @@ async def test_auto_resolves_through_the_router():
 def test_chat_function_does_not_import_the_router():
     code = (
         "import sys; sys.path[:0] = ['functions/chat_completions', 'shared'];"
-        "import app; bad = [m for m in ('numpy', 'tokenizers', 'gateway.routing', 'gateway.autoroute') if m in sys.modules];"
+        "import app; bad = [m for m in ('numpy', 'tokenizers', 'gateway.semantic_routing', 'gateway.semantic_routing.auto') if m in sys.modules];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)

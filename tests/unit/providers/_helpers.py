@@ -10,11 +10,11 @@ from typing import Any
 
 import _streams
 
-from gateway.catalog import get_catalog
+from gateway.catalog.models import get_catalog
 from gateway.providers.base import SSEEvent, StreamState
 from gateway.schemas import ChatCompletionRequest
 from gateway.settings import get_settings
-from gateway.targets import resolve
+from gateway.catalog.targets import resolve
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 KEYS = {f"{p.upper()}_API_KEY": f"key-{p}" for p in ("openai", "anthropic", "gemini", "groq", "mistral")}

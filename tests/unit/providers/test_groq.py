@@ -7,9 +7,9 @@ from _helpers import replay, request, sse_events, target
 from _typed import check
 from openai.types.chat.completion_create_params import CompletionCreateParamsStreaming
 
-from gateway.catalog import get_catalog
+from gateway.catalog.models import get_catalog
 from gateway.errors import UnsupportedParamError
-from gateway.params import unsupported
+from gateway.catalog.params import unsupported
 from gateway.providers.groq import adapter
 
 LLAMA = "groq/llama-3.3-70b-versatile"

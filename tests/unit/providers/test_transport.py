@@ -1,12 +1,12 @@
 import httpx
 import pytest
 
-from gateway.catalog import get_catalog
+from gateway.catalog.models import get_catalog
 from gateway.errors import UpstreamConnectionError, UpstreamTimeoutError
 from gateway.providers import transport
 from gateway.providers.base import ProviderRequest
 from gateway.settings import get_settings
-from gateway.targets import resolve
+from gateway.catalog.targets import resolve
 
 
 async def _lines(text: str):

@@ -10,11 +10,11 @@ from typing import Any
 
 import boto3
 
-from gateway.accounting import Outcome
-from gateway.billing import Cost
+from gateway.accounting.admission import Outcome
+from gateway.accounting.pricing import Cost
 from gateway.context import Principal, RequestContext
 from gateway.providers.base import RawUsage
-from gateway.store import usage
+from gateway.store import ledger as usage
 
 MODELS = [("gpt-4o-mini", "openai"), ("claude-sonnet", "anthropic"), ("gemini-flash", "gemini"),
           ("llama-70b", "groq"), ("gpt-4o-mini", "azure")]

@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from _ledger import context, outcome, seed
-from gateway import apikeys
+from gateway.identity import apikeys
 from gateway.api.report import router
 from gateway.app import create_app
-from gateway.store import keys, usage
+from gateway.store import keys, ledger as usage
 
 ADMIN = "admin-secret-for-tests"
 

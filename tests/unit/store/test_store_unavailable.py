@@ -88,8 +88,9 @@ async def test_conditional_failures_reach_the_caller_as_client_errors(dynamo_ans
 
 
 async def test_unsettled_usage_is_logged_in_full(monkeypatch):
-    from gateway import accounting, chat
-    from gateway.billing import Cost
+    from gateway.accounting import admission as accounting
+    from gateway.completion import chat
+    from gateway.accounting.pricing import Cost
     from gateway.context import Principal, RequestContext
     from gateway.providers.base import RawUsage
 
@@ -112,8 +113,9 @@ async def test_a_settlement_that_keeps_conflicting_keeps_the_answer(monkeypatch)
     answered and charged, so the answer is kept and the record logged, as when the store is down."""
     from botocore.exceptions import ClientError
 
-    from gateway import accounting, chat
-    from gateway.billing import Cost
+    from gateway.accounting import admission as accounting
+    from gateway.completion import chat
+    from gateway.accounting.pricing import Cost
     from gateway.context import Principal, RequestContext
     from gateway.providers.base import RawUsage
 

@@ -6,7 +6,7 @@ import asyncio
 from decimal import Decimal
 
 from gateway.payments.local import LocalBackend
-from gateway.store import limits, wallet
+from gateway.store import accounts as limits, wallet
 
 
 async def test_concurrent_credits_credit_once(store):

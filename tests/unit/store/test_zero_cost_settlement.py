@@ -2,11 +2,11 @@
 
 from decimal import Decimal
 
-from gateway.accounting import Outcome
-from gateway.billing import Cost
+from gateway.accounting.admission import Outcome
+from gateway.accounting.pricing import Cost
 from gateway.context import Principal, RequestContext
 from gateway.providers.base import RawUsage
-from gateway.store import usage
+from gateway.store import ledger as usage
 
 
 async def test_zero_cost_request_is_recorded(store):

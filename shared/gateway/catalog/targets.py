@@ -1,0 +1,94 @@
+"""Which (provider, model) pairs a request may be sent to, in failover order.
+
+The model's own providers in catalog priority order, then each of the request's
+``fallbacks`` models' providers. ``provider/model`` or the ``provider`` field pins the
+first model to one provider (the Lunar seed).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gateway.errors import InvalidRequestError, ModelNotFoundError
+from gateway.providers.base import Target
+
+if TYPE_CHECKING:
+    from gateway.catalog.models import Catalog, ModelInfo
+    from gateway.settings import Settings
+
+
+def split_model(catalog: Catalog, name: str) -> tuple[ModelInfo, str | None]:
+    """The catalog model a name means, and the provider it pins, if any.
+
+    A full id or alias wins over a prefix, since some ids contain a slash themselves
+    (``openai/gpt-oss-120b`` is a Groq model id).
+    """
+    found = catalog.find(name)
+    if found is not None:
+        return found, None
+    prefix, sep, rest = name.partition("/")
+    if sep and prefix in catalog.providers:
+        return catalog.model(rest), prefix
+    return catalog.model(name), None
+
+
+def _targets_for(catalog: Catalog, settings: Settings, model: ModelInfo, pinned: str | None) -> list[Target]:
+    served = model.providers
+    if pinned is not None:
+        served = [s for s in served if s.provider == pinned]
+        if not served:
+            raise InvalidRequestError(
+                f"Model `{model.id}` is not served by provider `{pinned}`; it is served by "
+                + ", ".join(f"`{s.provider}`" for s in model.providers) + ".",
+                param="provider",
+                code="provider_not_available",
+            )
+    out = []
+    for s in served:
+        info = catalog.providers[s.provider]
+        if not info.enabled and pinned is None:
+            continue
+        out.append(
+            Target(
+                provider=info,
+                model=model,
+                served=s,
+                settings=settings.provider(info.id, info.base_url, info.api_key_env),
+                pricing=catalog.pricing(model, s),
+            )
+        )
+    return out
+
+
+def resolve(
+    catalog: Catalog,
+    settings: Settings,
+    model_name: str,
+    *,
+    provider: str | None = None,
+    fallbacks: list[str] | None = None,
+) -> list[Target]:
+    model, pinned = split_model(catalog, model_name)
+    if provider is not None:
+        if provider not in catalog.providers:
+            raise InvalidRequestError(f"Unknown provider `{provider}`.", param="provider", code="unknown_provider")
+        if pinned is not None and pinned != provider:
+            raise InvalidRequestError(
+                f"The model names provider `{pinned}` but the request names `{provider}`.", param="provider"
+            )
+        pinned = provider
+    targets = _targets_for(catalog, settings, model, pinned)
+    seen = {(t.provider_id, t.upstream_model) for t in targets}
+    for i, name in enumerate(fallbacks or ()):
+        try:
+            fb_model, fb_pinned = split_model(catalog, name)
+        except ModelNotFoundError as exc:
+            exc.param = f"fallbacks[{i}]"
+            raise
+        for t in _targets_for(catalog, settings, fb_model, fb_pinned):
+            if (t.provider_id, t.upstream_model) not in seen:
+                seen.add((t.provider_id, t.upstream_model))
+                targets.append(t)
+    if not targets:
+        raise InvalidRequestError(f"No enabled provider serves `{model.id}`.", param="model", code="no_provider")
+    return targets

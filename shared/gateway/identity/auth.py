@@ -1,0 +1,118 @@
+"""Who is calling.
+
+- API keys (``x-api-key`` or ``Authorization: Bearer``) checked against their stored hash.
+- Bearer JWTs (``gateway.identity.jwt_verify``): the ``sub`` is the principal (id ``jwt:<sub>``), with
+  limits from a key-like record ``JWT#<sub>`` when an admin has set one, else defaults.
+- The admin key (``GATEWAY_ADMIN_KEY``, via ``gateway.identity.secretparams``), only where a route
+  asks for it (``allow_admin``): admin routes, and key creation with limits.
+
+A short per-container cache (``KEY_CACHE_TTL_S``, 5 s by default) saves the store round
+trip on repeat calls. Its lifetime bounds how long a revoked key keeps working in a warm
+container: revocation takes effect everywhere within that many seconds.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from typing import TYPE_CHECKING
+
+from gateway.identity import apikeys, jwt_verify
+from gateway.context import Principal
+from gateway.errors import AuthenticationError, PermissionDeniedError
+from gateway.settings import get_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+_cache: dict[str, tuple[float, Principal | None]] = {}
+_CACHE_MAX = 10_000
+ADMIN = Principal(id="admin", kind="admin", label="admin", is_admin=True)
+
+
+def credential(headers: Mapping[str, str]) -> str | None:
+    key = headers.get("x-api-key")
+    if key:
+        return key.strip()
+    auth = headers.get("authorization", "")
+    scheme, _, value = auth.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def _principal(record: dict) -> Principal:
+    return Principal(
+        id=record["key_id"], kind="key", label=record.get("label"), limits=dict(record.get("limits") or {})
+    )
+
+
+def is_admin_key(plain: str) -> bool:
+    from gateway.identity.secretparams import get_secret
+
+    admin = get_secret("GATEWAY_ADMIN_KEY")
+    return bool(admin) and hmac.compare_digest(plain.encode(), admin.encode())
+
+
+async def _key_principal(plain: str) -> Principal | None:
+    from gateway.store import keys
+
+    key_id = apikeys.parse_id(plain)
+    record = await keys.get(key_id) if key_id else None
+    ok = record is not None and record.get("status") == "active" and apikeys.matches(plain, record["key_hash"])
+    return _principal(record) if ok else None
+
+
+async def _jwt_principal(token: str) -> tuple[Principal | None, float]:
+    """(principal or None if its record is revoked, the token's expiry as a monotonic deadline)."""
+    from gateway.store import keys
+
+    claims = jwt_verify.verify(token)
+    record = await keys.get_jwt(claims["sub"])
+    expires = time.monotonic() + max(0.0, float(claims["exp"]) - time.time())
+    if record is not None and record.get("status", "active") != "active":
+        return None, expires
+    limits = dict((record or {}).get("limits") or {})
+    return Principal(id=f"jwt:{claims['sub']}", kind="jwt", label=(record or {}).get("label"), limits=limits), expires
+
+
+async def authenticate(headers: Mapping[str, str], *, allow_admin: bool = False) -> Principal:
+    plain = credential(headers)
+    if not plain:
+        raise AuthenticationError(
+            "Missing API key: send it as `x-api-key: <key>` or `Authorization: Bearer <key>`.",
+            code="missing_api_key",
+        )
+    if allow_admin and not plain.startswith(apikeys.PREFIX) and is_admin_key(plain):
+        return ADMIN
+    key_hash = apikeys.hash_key(plain)
+    now = time.monotonic()
+    hit = _cache.get(key_hash)
+    if hit is not None and hit[0] > now:
+        principal = hit[1]
+    else:
+        deadline = now + get_settings().key_cache_ttl_s
+        if jwt_verify.looks_like_jwt(plain):
+            principal, expires = await _jwt_principal(plain)  # raises 401 with the reason
+            deadline = min(deadline, expires)
+        else:
+            principal = await _key_principal(plain)
+        if len(_cache) >= _CACHE_MAX:
+            _cache.clear()
+        _cache[key_hash] = (deadline, principal)
+    if principal is None:
+        raise AuthenticationError("Invalid API key.")
+    return principal
+
+
+async def authenticate_admin(headers: Mapping[str, str]) -> Principal:
+    """The admin principal, or 401 (no valid credential) / 403 (a valid non-admin credential)."""
+    principal = await authenticate(headers, allow_admin=True)
+    if not principal.is_admin:
+        raise PermissionDeniedError("This route needs the gateway's admin key.", code="admin_required")
+    return principal
+
+
+def forget(key_id: str | None = None) -> None:
+    """Drop cached lookups (all of them: entries are keyed by hash, not id)."""
+    _cache.clear()

@@ -1,0 +1,189 @@
+"""UniRoute (Jitkrittum et al., "Universal Model Routing for Efficient LLM Inference",
+arXiv 2502.08773): route a prompt to the model with the lowest predicted error plus a
+cost penalty, where a model is represented only by its error rate per prompt cluster.
+
+    score(m | x) = sum_k P(k | x) * err_m[k]  +  cost_weight * cost_m / max_j cost_j
+
+- ``P(k | x)``: a softmax over negative squared distances from the prompt embedding to the
+  K-means centroids with a fitted temperature, or the paper's learned cluster map
+  ``softmax(W x + b)``; ``router.json`` says which one shipped.
+- ``err_m[k]``: the model's error rate on labelled validation prompts of cluster k. A new
+  model needs only its profile (``python -m tools.semantic_routing.profile``), no retraining.
+- Costs are normalised by the most expensive *profiled* model, not by the candidates of
+  this request, so a cost_weight means the same on every request. ``cost_weight = 0``
+  ignores cost; a large one picks the cheapest candidate.
+
+Nothing here does I/O except loading the bundled artifacts, and numpy is imported only
+when a router is loaded.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gateway.semantic_routing._bundle import (
+    ARTIFACTS_DIR,
+    ModelProfile,
+    RouterConfig,
+    centroids_digest,
+    load_arrays,
+    load_config,
+    load_profiles,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+class UnknownProfileError(Exception):
+    """A requested candidate model has no routing profile."""
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        super().__init__(f"model {model!r} has no routing profile")
+
+
+@dataclass(frozen=True)
+class CandidateScore:
+    model: str
+    #: Expected error rate on this prompt: cluster weights . the model's cluster errors.
+    predicted_error: float
+    #: Mean cost per request over the most expensive profiled model's (0..1].
+    cost_normalized: float
+    #: Mean USD per request measured when the model was profiled (an estimate).
+    cost_usd: float
+    #: predicted_error + cost_weight * cost_normalized; the lowest wins.
+    score: float
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    selected_model: str
+    #: Every candidate, best score first.
+    candidates: tuple[CandidateScore, ...]
+    #: P(cluster | prompt), K floats summing to 1.
+    cluster_weights: tuple[float, ...]
+    cost_weight: float
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["candidates"] = [asdict(c) for c in self.candidates]
+        out["cluster_weights"] = list(self.cluster_weights)
+        return out
+
+
+def _checked_candidates(
+    profiles: Mapping[str, ModelProfile], candidates: Sequence[str] | None, cost_weight: float
+) -> list[str]:
+    if not math.isfinite(cost_weight) or cost_weight < 0:
+        raise ValueError("cost_weight must be a finite number >= 0")
+    names = list(dict.fromkeys(candidates)) if candidates is not None else sorted(profiles)
+    if not names:
+        raise ValueError("at least one candidate model is required")
+    for name in names:
+        if name not in profiles:
+            raise UnknownProfileError(name)
+    return names
+
+
+def score_candidates(
+    cluster_weights: Sequence[float],
+    profiles: Mapping[str, ModelProfile],
+    candidates: Sequence[str] | None = None,
+    cost_weight: float = 0.0,
+) -> RoutingDecision:
+    """Pick the candidate with the lowest score; ties go to the cheaper, then by name.
+
+    ``candidates`` defaults to every profiled model. Raises UnknownProfileError for a
+    candidate without a profile, ValueError for an empty candidate list or a negative or
+    non-finite cost_weight.
+    """
+    names = _checked_candidates(profiles, candidates, cost_weight)
+    cost_weight = float(cost_weight)
+    max_cost = max(p.mean_cost_usd for p in profiles.values())
+    scored = []
+    for name in names:
+        p = profiles[name]
+        error = sum(w * e for w, e in zip(cluster_weights, p.cluster_error, strict=True))
+        cost = p.mean_cost_usd / max_cost if max_cost > 0 else 0.0
+        scored.append(CandidateScore(name, error, cost, p.mean_cost_usd, error + cost_weight * cost))
+    scored.sort(key=lambda c: (c.score, c.cost_usd, c.model))
+    return RoutingDecision(
+        scored[0].model, tuple(scored), tuple(float(w) for w in cluster_weights), cost_weight
+    )
+
+
+class UniRouter:
+    """A loaded profile bundle; thread-safe and immutable after construction."""
+
+    def __init__(
+        self,
+        config: RouterConfig,
+        arrays: Mapping[str, np.ndarray],
+        profiles: Mapping[str, ModelProfile],
+    ) -> None:
+        self.config = config
+        self._centroids = arrays["centroids"]
+        self._map = (arrays["map_weight"], arrays["map_bias"]) if config.assignment == "learned_map" else None
+        self.profiles: Mapping[str, ModelProfile] = dict(profiles)
+
+    @classmethod
+    def load(cls, directory: str | Path = ARTIFACTS_DIR) -> UniRouter:
+        """Load and cross-check router.json, router.npz and profiles.json.
+
+        Raises RoutingArtifactError when they are missing or do not belong together.
+        """
+        directory = Path(directory)
+        config = load_config(directory)
+        arrays = load_arrays(directory, config)
+        profiles = load_profiles(directory, config.num_clusters, centroids_digest(arrays["centroids"]))
+        return cls(config, arrays, profiles)
+
+    @property
+    def models(self) -> list[str]:
+        return sorted(self.profiles)
+
+    @property
+    def centroids(self) -> np.ndarray:
+        """``(K, d)`` K-means centroids; profiles count prompts by the nearest one."""
+        return self._centroids
+
+    def batch_cluster_weights(self, embeddings: np.ndarray) -> np.ndarray:
+        """``(n, K)`` P(cluster | prompt) for ``(n, d)`` embeddings; rows sum to 1."""
+        import numpy as np
+
+        from gateway.semantic_routing._assign import learned_assign, soft_assign
+
+        x = np.atleast_2d(np.asarray(embeddings, dtype=np.float32))
+        if self._map is not None:
+            return learned_assign(x, *self._map)
+        return soft_assign(x, self._centroids, self.config.temperature)
+
+    def cluster_weights(self, embedding: np.ndarray) -> tuple[float, ...]:
+        """P(cluster | prompt) for one embedding; sums to 1."""
+        return tuple(float(v) for v in self.batch_cluster_weights(embedding)[0])
+
+    def route_embedding(
+        self, embedding: np.ndarray, candidates: Sequence[str] | None = None, cost_weight: float = 0.0
+    ) -> RoutingDecision:
+        return score_candidates(self.cluster_weights(embedding), self.profiles, candidates, cost_weight)
+
+    def route(
+        self, text: str, candidates: Sequence[str] | None = None, cost_weight: float = 0.0
+    ) -> RoutingDecision:
+        """Embed ``text`` (see gateway.semantic_routing.embed for truncation) and route it."""
+        from gateway.semantic_routing.embed import get_embedder
+
+        _checked_candidates(self.profiles, candidates, cost_weight)  # fail before paying for the embedding
+        return self.route_embedding(get_embedder(self.config.embedding).embed(text), candidates, cost_weight)
+
+
+@functools.cache
+def default_router() -> UniRouter:
+    """The router over the artifacts shipped in ``gateway/semantic_routing/data``, loaded once."""
+    return UniRouter.load(ARTIFACTS_DIR)

@@ -1,0 +1,100 @@
+"""The ledger record and the hourly counters: one transaction, written exactly once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from botocore.exceptions import ClientError
+
+from gateway.accounting.admission import Outcome
+from gateway.accounting.pricing import Cost
+from gateway.context import Principal, RequestContext
+from gateway.providers.base import RawUsage
+from gateway.store import ledger as usage
+from gateway.store.dynamo import call, from_item
+
+TS = datetime(2026, 5, 4, 13, 59, 59, tzinfo=UTC).timestamp()
+
+
+def _ctx(request_id: str = "req_1", key: str = "k1", app: str = "my-app") -> RequestContext:
+    return RequestContext(request_id=request_id, principal=Principal(id=key), app_id=app, started_at=TS)
+
+
+def _outcome(model: str = "gpt-4o-mini", provider: str | None = "openai") -> Outcome:
+    return Outcome(status="ok", model=model, provider=provider, usage=RawUsage(100, 20, reported=True),
+                   cost=Cost(Decimal("0.000015000"), Decimal("0.000012000"), Decimal("0.000000001")))
+
+
+async def _get(pk: str, sk: str) -> dict:
+    from gateway.settings import get_settings
+
+    got = await call("get_item", TableName=get_settings().usage_table, Key={"pk": {"S": pk}, "sk": {"S": sk}})
+    return from_item(got["Item"])
+
+
+def test_settlement_items_are_a_conditional_put_and_two_adds(store):
+    items = usage.settlement_items(_ctx(), _outcome())
+    assert [next(iter(i)) for i in items] == ["Put", "Update", "Update"]
+    put, key_hour, all_hour = items[0]["Put"], items[1]["Update"], items[2]["Update"]
+    assert put["ConditionExpression"] == "attribute_not_exists(pk)"
+    assert put["Item"]["pk"] == {"S": "KEY#k1"} and put["Item"]["sk"]["S"].startswith("REQ#2026-05-04T13:59:59")
+    assert key_hour["Key"] == {"pk": {"S": "KEY#k1"}, "sk": {"S": "HOUR#2026-05-04T13"}}
+    assert all_hour["Key"]["pk"] == {"S": "ALL"}
+    assert all_hour["Key"]["sk"]["S"] == f"HOUR#2026-05-04T13#{usage.shard_of('k1'):02d}"
+    names = set(key_hour["ExpressionAttributeNames"].values())
+    assert {"cost", "req", "tok", "cost|model|gpt-4o-mini", "req|provider|openai", "tok|app|my-app"} <= names
+    assert "keys" in all_hour["ExpressionAttributeNames"].values() and "keys" not in names
+    assert key_hour["UpdateExpression"].startswith("ADD ")
+
+
+async def test_record_writes_once_and_counts_once(store):
+    assert await usage.record(_ctx(), _outcome()) is True
+    assert await usage.record(_ctx(), _outcome()) is False  # a replayed settlement
+    await usage.record(_ctx("req_2", app="other"), _outcome("claude", None))
+    hour = await _get("KEY#k1", "HOUR#2026-05-04T13")
+    assert hour["req"] == 2 and hour["tok"] == 240
+    assert hour["cost"] == Decimal("0.000054002")  # exact: two requests at 0.000027001
+    assert hour["cost|model|gpt-4o-mini"] == Decimal("0.000027001") and hour["req|model|claude"] == 1
+    assert hour["req|provider|none"] == 1 and hour["tok|app|other"] == 120
+    gateway = await _get("ALL", f"HOUR#2026-05-04T13#{usage.shard_of('k1'):02d}")
+    assert gateway["keys"] == {"k1"} and gateway["req"] == 2
+    # TTLs: the record after USAGE_TTL_DAYS (30), the counters a few days later.
+    record = (await call("query", TableName=store["UsageTable"], KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
+                         ExpressionAttributeValues={":p": {"S": "KEY#k1"}, ":s": {"S": "REQ#"}}))["Items"]
+    assert len(record) == 2
+    assert int(record[0]["expires_at"]["N"]) == int(TS) + 30 * 86400
+    assert hour["expires_at"] == int(TS) + 35 * 86400
+
+
+async def test_conflicts_on_hot_counters_are_retried(store, monkeypatch):
+    real, calls = usage.call, []
+
+    async def flaky(op, **kw):
+        calls.append(op)
+        if len(calls) == 1:
+            raise ClientError({"Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+                               "CancellationReasons": [{"Code": "None"}, {"Code": "None"},
+                                                       {"Code": "TransactionConflict"}]}, op)
+        return await real(op, **kw)
+
+    monkeypatch.setattr(usage, "call", flaky)
+    assert await usage.record(_ctx("req_c"), _outcome()) is True
+    assert calls == ["transact_write_items", "transact_write_items"]
+    assert (await _get("KEY#k1", "HOUR#2026-05-04T13"))["req"] == 1
+
+
+async def test_other_failures_are_raised(store, monkeypatch):
+    async def broken(op, **kw):
+        raise ClientError({"Error": {"Code": "ValidationException", "Message": "item too large"}}, op)
+
+    monkeypatch.setattr(usage, "call", broken)
+    with pytest.raises(ClientError):
+        await usage.record(_ctx("req_v"), _outcome())
+
+
+def test_hour_buckets_are_utc():
+    assert usage.hour_of(TS) == "2026-05-04T13"
+    assert usage.hour_of(TS + 1) == "2026-05-04T14"
+    assert 0 <= usage.shard_of("any") < usage.GATEWAY_SHARDS
