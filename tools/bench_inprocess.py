@@ -60,12 +60,12 @@ def _install_stubs() -> object:
 
 async def _measure(n: int, rounds: int) -> dict[str, float]:
     gateway_app = _install_stubs()
-    from gateway.providers import transport
+    from gateway import http_client
 
     raw = json.dumps(CANNED).encode()
     upstream = httpx.AsyncClient(transport=httpx.MockTransport(
         lambda r: httpx.Response(200, content=raw, headers={"content-type": "application/json"})))
-    transport._clients[asyncio.get_running_loop()] = upstream
+    http_client._clients[asyncio.get_running_loop()] = upstream
 
     async def baseline_app(scope, receive, send):  # type: ignore[no-untyped-def]
         while (await receive()).get("more_body"):

@@ -66,7 +66,7 @@ def seed(n_keys: int, now: float) -> int:
 async def _build(now: float, concurrency: int) -> dict[str, Any]:
     from gateway.context import Principal, RequestContext
     from gateway.reports.builder import build_scheduled
-    from gateway.store.dynamo import current_context
+    from gateway.context import current_context
 
     ctx = RequestContext(request_id="bench", principal=Principal(id="bench"))
     current_context.set(ctx)  # counts and times every store call of the build

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,3 +45,7 @@ class RequestContext:
 
     def ttft_ms(self) -> float | None:
         return None if self.first_byte is None else (self.first_byte - self.started) * 1000
+
+
+current_context: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("gateway_ctx", default=None)
+"""The request being served, for code below the routes that counts on it (the store times its calls)."""

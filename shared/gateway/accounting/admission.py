@@ -29,7 +29,8 @@ from gateway.errors import BudgetExceededError, InsufficientBalanceError, RateLi
 if TYPE_CHECKING:
     from gateway.accounting.pricing import Cost
     from gateway.context import RequestContext
-    from gateway.providers.base import RawUsage, Target
+    from gateway.accounting.usage import RawUsage
+    from gateway.catalog.targets import Target
     from gateway.schemas import ChatCompletionRequest
     from gateway.store.accounts import Hold
 

@@ -14,7 +14,7 @@ from gateway.schemas.usage import PromptTokensDetails, Usage
 
 if TYPE_CHECKING:
     from gateway.catalog.models import Pricing
-    from gateway.providers.base import RawUsage
+    from gateway.accounting.usage import RawUsage
 
 _PER_TOKEN = Decimal(1_000_000)
 _QUANTUM = Decimal("0.000000001")  # a nano-dollar: far below any price step

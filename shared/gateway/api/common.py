@@ -14,7 +14,7 @@ from gateway.context import RequestContext
 from gateway.errors import InvalidRequestError, PayloadTooLargeError
 from gateway.settings import get_settings
 from gateway.observability import logger
-from gateway.store.dynamo import current_context
+from gateway.context import current_context
 
 if TYPE_CHECKING:
     from starlette.requests import Request

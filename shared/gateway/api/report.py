@@ -16,7 +16,7 @@ from gateway.identity.auth import authenticate
 from gateway.context import Principal, RequestContext
 from gateway.errors import InvalidRequestError, PermissionDeniedError
 from gateway.reports import builder, html
-from gateway.store.dynamo import current_context
+from gateway.context import current_context
 
 router = APIRouter()
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from gateway.errors import UnsupportedParamError
 
 if TYPE_CHECKING:
-    from gateway.providers.base import Target
+    from gateway.catalog.targets import Target
     from gateway.schemas import ChatCompletionRequest
 
 # Fields every target takes, or that the gateway itself consumes.

@@ -7,14 +7,33 @@ first model to one provider (the Lunar seed).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gateway.errors import InvalidRequestError, ModelNotFoundError
-from gateway.providers.base import Target
 
 if TYPE_CHECKING:
-    from gateway.catalog.models import Catalog, ModelInfo
-    from gateway.settings import Settings
+    from gateway.catalog.models import Catalog, ModelInfo, Pricing, ProviderInfo, ServedBy
+    from gateway.settings import ProviderSettings, Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One place a request may be sent: a model as one provider serves it."""
+
+    provider: ProviderInfo
+    model: ModelInfo
+    served: ServedBy
+    settings: ProviderSettings
+    pricing: Pricing
+
+    @property
+    def provider_id(self) -> str:
+        return self.provider.id
+
+    @property
+    def upstream_model(self) -> str:
+        return self.served.model
 
 
 def split_model(catalog: Catalog, name: str) -> tuple[ModelInfo, str | None]:

@@ -28,7 +28,8 @@ from gateway.observability import logger
 from gateway.observability import unsettled as metrics_unsettled
 from gateway.errors import AllProvidersFailedError, GatewayError, StoreUnavailableError, UpstreamError
 from gateway.providers import transport
-from gateway.providers.base import RawUsage, StreamState
+from gateway.accounting.usage import RawUsage
+from gateway.providers.base import StreamState
 from gateway.providers.registry import get_adapter
 from gateway.schemas import ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta
 from gateway.settings import get_settings
@@ -38,7 +39,8 @@ from gateway.catalog.targets import resolve
 if TYPE_CHECKING:
     from gateway.accounting.admission import Admission
     from gateway.context import RequestContext
-    from gateway.providers.base import Adapter, Target
+    from gateway.catalog.targets import Target
+    from gateway.providers.base import Adapter
     from gateway.schemas import ChatCompletionRequest
 
 _BACKOFF_BASE_S = 0.05

@@ -21,14 +21,16 @@ from typing import TYPE_CHECKING, Any
 from gateway.errors import InvalidRequestError, UnsupportedParamError
 from gateway.providers import _chunks as C
 from gateway.providers._errors import classify
-from gateway.providers.base import ProviderRequest, ProviderResult, RawUsage
+from gateway.accounting.usage import RawUsage
+from gateway.providers.base import ProviderRequest, ProviderResult
 from gateway.schemas import ChatCompletion
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from gateway.errors import GatewayError
-    from gateway.providers.base import SSEEvent, StreamState, Target
+    from gateway.catalog.targets import Target
+    from gateway.providers.base import SSEEvent, StreamState
     from gateway.schemas import ChatCompletionChunk, ChatCompletionRequest, Message
 
 API_VERSION = "2023-06-01"

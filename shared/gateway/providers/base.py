@@ -10,32 +10,14 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from gateway.accounting.usage import RawUsage
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from gateway.catalog.models import ModelInfo, Pricing, ProviderInfo, ServedBy
+    from gateway.catalog.targets import Target
     from gateway.errors import GatewayError
     from gateway.schemas import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
-    from gateway.settings import ProviderSettings
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """One place a request may be sent: a model as one provider serves it."""
-
-    provider: ProviderInfo
-    model: ModelInfo
-    served: ServedBy
-    settings: ProviderSettings
-    pricing: Pricing
-
-    @property
-    def provider_id(self) -> str:
-        return self.provider.id
-
-    @property
-    def upstream_model(self) -> str:
-        return self.served.model
 
 
 @dataclass(slots=True)
@@ -49,22 +31,6 @@ class ProviderRequest:
     stream: bool = False
     operation: str | None = None
     kwargs: dict[str, Any] | None = None
-
-
-@dataclass(slots=True)
-class RawUsage:
-    """Token counts as the provider reported them, normalized to OpenAI's meaning.
-
-    ``prompt_tokens`` counts every input token, cached ones included; ``cached_tokens`` and
-    ``cache_write_tokens`` are the parts of it read from or written to the provider's cache.
-    """
-
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cached_tokens: int = 0
-    cache_write_tokens: int = 0
-    reported: bool = False
-    """False until the provider said anything about usage (then the gateway estimates)."""
 
 
 @dataclass(slots=True)

@@ -19,14 +19,16 @@ from typing import TYPE_CHECKING, Any
 from gateway.errors import InvalidRequestError, UnsupportedParamError
 from gateway.providers import _chunks as C
 from gateway.providers._errors import classify
-from gateway.providers.base import ProviderRequest, ProviderResult, RawUsage
+from gateway.accounting.usage import RawUsage
+from gateway.providers.base import ProviderRequest, ProviderResult
 from gateway.schemas import ChatCompletion
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from gateway.errors import GatewayError
-    from gateway.providers.base import StreamState, Target
+    from gateway.catalog.targets import Target
+    from gateway.providers.base import StreamState
     from gateway.schemas import ChatCompletionChunk, ChatCompletionRequest, Message
 
 DEFAULT_MAX_TOKENS = 4096

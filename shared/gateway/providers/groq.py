@@ -15,7 +15,8 @@ from gateway.errors import UnsupportedParamError
 from gateway.providers.openai_compat import OpenAICompatAdapter, usage_from
 
 if TYPE_CHECKING:
-    from gateway.providers.base import SSEEvent, StreamState, Target
+    from gateway.catalog.targets import Target
+    from gateway.providers.base import SSEEvent, StreamState
     from gateway.schemas import ChatCompletionChunk, ChatCompletionRequest
 
 

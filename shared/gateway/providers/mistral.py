@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from gateway.providers.openai_compat import OpenAICompatAdapter
 
 if TYPE_CHECKING:
-    from gateway.providers.base import Target
+    from gateway.catalog.targets import Target
     from gateway.schemas import ChatCompletionRequest
 
 _ID = re.compile(r"^[a-zA-Z0-9]{9}$")

@@ -8,14 +8,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gateway.providers._errors import classify
-from gateway.providers.base import ProviderRequest, ProviderResult, RawUsage
+from gateway.accounting.usage import RawUsage
+from gateway.providers.base import ProviderRequest, ProviderResult
 from gateway.schemas import ChatCompletion, ChatCompletionChunk
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from gateway.errors import GatewayError
-    from gateway.providers.base import SSEEvent, StreamState, Target
+    from gateway.catalog.targets import Target
+    from gateway.providers.base import SSEEvent, StreamState
     from gateway.schemas import ChatCompletionRequest
 
 # Gateway extensions never go upstream.

@@ -4,10 +4,8 @@ Bedrock's transport is boto3 (``ProviderRequest.operation`` set): one ``bedrock-
 client per container, calls run in a worker thread, botocore's exceptions mapped in
 ``map_aws_errors`` and AWS error codes to statuses in ``AWS_ERROR_STATUS``.
 
-One ``httpx.AsyncClient`` per event loop (a Lambda container runs one loop for its life, so
-in practice one per container), created lazily and reused across invocations, so TLS
-sessions and connections survive between requests. Foreign exceptions are mapped to the
-gateway's tree here and nowhere else.
+Requests go over the container's pooled client (``gateway.http_client``). Foreign
+exceptions are mapped to the gateway's tree here and nowhere else.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -24,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import httpx
 
+from gateway.http_client import get_client
 from gateway.errors import UpstreamConnectionError, UpstreamError, UpstreamTimeoutError
 from gateway.providers._errors import classify
 from gateway.providers.base import SSEEvent
@@ -32,21 +30,8 @@ from gateway.settings import get_settings
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from gateway.providers.base import ProviderRequest, Target
-
-_LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=64, keepalive_expiry=60)
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
-
-
-def get_client() -> httpx.AsyncClient:
-    loop = asyncio.get_running_loop()
-    client = _clients.get(loop)
-    if client is None or client.is_closed:
-        # trust_env=False: a proxy variable in a Lambda's environment must not reroute provider traffic.
-        client = httpx.AsyncClient(limits=_LIMITS, trust_env=False, follow_redirects=False)
-        _clients[loop] = client
-    return client
-
+    from gateway.catalog.targets import Target
+    from gateway.providers.base import ProviderRequest
 
 def _timeout(target: Target) -> httpx.Timeout:
     s = target.settings
@@ -156,12 +141,6 @@ async def open_stream(preq: ProviderRequest, target: Target) -> AsyncIterator[St
         yield StreamReply(resp.status_code, resp.headers, None, events())
     finally:
         await resp.aclose()
-
-
-async def aclose_all() -> None:
-    for client in list(_clients.values()):
-        await client.aclose()
-    _clients.clear()
 
 
 # --- Bedrock: the boto3 client is the transport --------------------------------------------

@@ -12,7 +12,6 @@ for transactions), so callers handle conditional failures as they would with bot
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
 import random
 import time
@@ -21,14 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from gateway.context import current_context
 from gateway.errors import StoreUnavailableError
+from gateway.http_client import get_client
 from gateway.settings import get_settings
 from gateway.store import _sigv4, _wire
-
-if TYPE_CHECKING:
-    from gateway.context import RequestContext
-
-current_context: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("gateway_ctx", default=None)
 
 _TIMEOUT = httpx.Timeout(connect=2.0, read=5.0, write=5.0, pool=2.0)
 _ATTEMPTS = 3
@@ -107,8 +103,6 @@ async def call(operation: str, **kwargs: Any) -> dict[str, Any]:
     body = json.dumps(kwargs, default=str, separators=(",", ":")).encode()
     url = _endpoint()
     s = get_settings()
-    from gateway.providers.transport import get_client
-
     started = time.perf_counter()
     try:
         for attempt in range(_ATTEMPTS):

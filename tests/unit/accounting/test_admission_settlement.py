@@ -12,11 +12,11 @@ from gateway.accounting.pricing import Cost, price
 from gateway.catalog.models import get_catalog
 from gateway.context import Principal, RequestContext
 from gateway.errors import BudgetExceededError, InsufficientBalanceError, RateLimitError
-from gateway.providers.base import RawUsage
+from gateway.accounting.usage import RawUsage
 from gateway.schemas import ChatCompletionRequest
 from gateway.settings import get_settings
 from gateway.store import accounts as limits
-from gateway.store.dynamo import current_context
+from gateway.context import current_context
 from gateway.catalog.targets import resolve
 
 T0 = 1_800_000_000.0  # a minute boundary plus nothing: 2027-01-15T08:00:00Z

@@ -4,7 +4,7 @@ import pytest
 
 from gateway.accounting.pricing import max_cost, price, to_usage
 from gateway.catalog.models import Pricing
-from gateway.providers.base import RawUsage
+from gateway.accounting.usage import RawUsage
 
 SONNET = Pricing(input=3.0, output=15.0, cached_input=0.3, cache_write=3.75)
 MINI = Pricing(input=0.15, output=0.6, cached_input=0.075)

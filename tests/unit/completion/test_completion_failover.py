@@ -15,7 +15,8 @@ from gateway.context import Principal, RequestContext
 from gateway.schemas import ChatCompletionRequest
 from gateway.settings import get_settings
 from gateway.store import health
-from gateway.store.dynamo import call, current_context
+from gateway.context import current_context
+from gateway.store.dynamo import call
 from local.stack import free_port, start_simulator
 
 _SIM: list[str] = []
@@ -180,10 +181,10 @@ async def test_stream_client_gone_before_the_first_chunk_is_still_settled(env):
 async def test_an_admission_applied_then_answered_500_is_not_counted_twice(env, monkeypatch):
     """DynamoDB applied the admission but answered 500 (InternalServerError: the outcome is
     unknown); the store's retry must not add the hold to the day's committed amount again."""
-    from gateway.providers import transport
     from gateway.store import accounts as limits
+    from gateway.store import dynamo
 
-    real = transport.get_client
+    real = dynamo.get_client
     failed: list[bool] = []
 
     class Flaky:
@@ -201,7 +202,7 @@ async def test_an_admission_applied_then_answered_500_is_not_counted_twice(env, 
         def __getattr__(self, name):  # type: ignore[no-untyped-def]
             return getattr(self.client, name)
 
-    monkeypatch.setattr(transport, "get_client", lambda: Flaky(real()))
+    monkeypatch.setattr(dynamo, "get_client", lambda: Flaky(real()))
     await _complete("dup1", model="claude-haiku-4-5-20251001")
     assert failed
     acct = await _account()

@@ -13,7 +13,7 @@ import boto3
 from gateway.accounting.admission import Outcome
 from gateway.accounting.pricing import Cost
 from gateway.context import Principal, RequestContext
-from gateway.providers.base import RawUsage
+from gateway.accounting.usage import RawUsage
 from gateway.store import ledger as usage
 
 MODELS = [("gpt-4o-mini", "openai"), ("claude-sonnet", "anthropic"), ("gemini-flash", "gemini"),

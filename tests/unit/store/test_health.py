@@ -7,7 +7,7 @@ import pytest
 from gateway.context import Principal, RequestContext
 from gateway.settings import get_settings
 from gateway.store import health
-from gateway.store.dynamo import current_context
+from gateway.context import current_context
 
 T0 = 1_800_000_000.0
 

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from gateway.accounting.admission import Outcome
 from gateway.accounting.pricing import Cost
 from gateway.context import Principal, RequestContext
-from gateway.providers.base import RawUsage
+from gateway.accounting.usage import RawUsage
 from gateway.store import ledger as usage
 from gateway.store.dynamo import call, from_item
 

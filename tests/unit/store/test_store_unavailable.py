@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from gateway.errors import StoreUnavailableError
-from gateway.providers import transport
+from gateway.store import dynamo as store_door
 from gateway.store import dynamo
 
 
@@ -26,7 +26,7 @@ def dynamo_answers(monkeypatch):
             return handler(request)
 
         client = httpx.AsyncClient(transport=httpx.MockTransport(wrapped))
-        monkeypatch.setattr(transport, "get_client", lambda: client)
+        monkeypatch.setattr(store_door, "get_client", lambda: client)
         return seen
 
     yield install
@@ -92,7 +92,7 @@ async def test_unsettled_usage_is_logged_in_full(monkeypatch):
     from gateway.completion import chat
     from gateway.accounting.pricing import Cost
     from gateway.context import Principal, RequestContext
-    from gateway.providers.base import RawUsage
+    from gateway.accounting.usage import RawUsage
 
     async def failing_settle(ctx, admission, outcome):
         raise StoreUnavailableError("down")
@@ -117,7 +117,7 @@ async def test_a_settlement_that_keeps_conflicting_keeps_the_answer(monkeypatch)
     from gateway.completion import chat
     from gateway.accounting.pricing import Cost
     from gateway.context import Principal, RequestContext
-    from gateway.providers.base import RawUsage
+    from gateway.accounting.usage import RawUsage
 
     async def conflicting_settle(ctx, admission, outcome):
         raise ClientError({"Error": {"Code": "TransactionCanceledException", "Message": ""},

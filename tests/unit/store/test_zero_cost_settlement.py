@@ -5,7 +5,7 @@ from decimal import Decimal
 from gateway.accounting.admission import Outcome
 from gateway.accounting.pricing import Cost
 from gateway.context import Principal, RequestContext
-from gateway.providers.base import RawUsage
+from gateway.accounting.usage import RawUsage
 from gateway.store import ledger as usage
 
 
