@@ -3,6 +3,7 @@ is tested with: shared by the unit and integration tests (tests/ is on sys.path 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 # provider -> a catalog model it serves (requests pin the provider with "<provider>/<model>").
@@ -16,7 +17,7 @@ SIMULATED_MODELS = {
 }
 
 
-def assemble(chunks) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def assemble(chunks: Iterable[Any]) -> dict[str, Any]:
     """Text, tool calls by index, finish reason and the last usage seen."""
     text, calls, finish, usage = "", {}, None, None
     for c in chunks:

@@ -16,16 +16,30 @@ if TYPE_CHECKING:
     from gateway.schemas import Message
 
 
-def chunk(state: StreamState, delta: dict[str, Any], finish_reason: str | None = None, index: int = 0) -> ChatCompletionChunk:
-    return ChatCompletionChunk.model_validate({
-        "id": state.id, "created": state.created, "model": state.model,
-        "choices": [{"index": index, "delta": delta, "finish_reason": finish_reason}],
-    })
+def chunk(
+    state: StreamState, delta: dict[str, Any], finish_reason: str | None = None, index: int = 0
+) -> ChatCompletionChunk:
+    return ChatCompletionChunk.model_validate(
+        {
+            "id": state.id,
+            "created": state.created,
+            "model": state.model,
+            "choices": [{"index": index, "delta": delta, "finish_reason": finish_reason}],
+        }
+    )
 
 
 def tool_call_start(index: int, call_id: str, name: str, arguments: str = "") -> dict[str, Any]:
-    return {"tool_calls": [{"index": index, "id": call_id, "type": "function",
-                            "function": {"name": name, "arguments": arguments}}]}
+    return {
+        "tool_calls": [
+            {
+                "index": index,
+                "id": call_id,
+                "type": "function",
+                "function": {"name": name, "arguments": arguments},
+            }
+        ]
+    }
 
 
 def tool_call_arguments(index: int, fragment: str) -> dict[str, Any]:
@@ -40,16 +54,20 @@ def arguments_object(message_index: int, raw: str) -> dict[str, Any]:
         value = json.loads(raw)
     except ValueError:
         raise InvalidRequestError(
-            f"messages[{message_index}].tool_calls: arguments are not valid JSON", param=f"messages[{message_index}]"
+            f"messages[{message_index}].tool_calls: arguments are not valid JSON",
+            param=f"messages[{message_index}]",
         ) from None
     if not isinstance(value, dict):
         raise InvalidRequestError(
-            f"messages[{message_index}].tool_calls: arguments must be a JSON object", param=f"messages[{message_index}]"
+            f"messages[{message_index}].tool_calls: arguments must be a JSON object",
+            param=f"messages[{message_index}]",
         )
     return value
 
 
-def append_turn(turns: list[dict[str, Any]], role: str, blocks: list[dict[str, Any]], key: str = "content") -> None:
+def append_turn(
+    turns: list[dict[str, Any]], role: str, blocks: list[dict[str, Any]], key: str = "content"
+) -> None:
     """Add a turn's blocks (under ``key``: Gemini calls them ``parts``), merged into the previous
     turn when the role repeats: Messages, Converse and Gemini all want alternating roles, and
     tool results arrive as user turns."""

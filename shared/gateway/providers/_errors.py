@@ -32,7 +32,9 @@ def classify(
     if context_overflow:
         return ContextLengthError(f"{provider}: {message}", param="messages")
     if status in (400, 413, 422):
-        return InvalidRequestError(f"{provider} rejected the request: {message}", code="upstream_invalid_request")
+        return InvalidRequestError(
+            f"{provider} rejected the request: {message}", code="upstream_invalid_request"
+        )
     code = {401: "upstream_auth_error", 403: "upstream_auth_error", 429: "upstream_rate_limited"}.get(status)
     return UpstreamError(
         f"{provider} returned {status}: {message}",

@@ -18,18 +18,18 @@ import json
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from gateway.accounting.usage import RawUsage
 from gateway.errors import InvalidRequestError, UnsupportedParamError
 from gateway.providers import _chunks as C
 from gateway.providers._errors import classify
-from gateway.accounting.usage import RawUsage
 from gateway.providers.base import ProviderRequest, ProviderResult
 from gateway.schemas import ChatCompletion
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from gateway.errors import GatewayError
     from gateway.catalog.targets import Target
+    from gateway.errors import GatewayError
     from gateway.providers.base import SSEEvent, StreamState
     from gateway.schemas import ChatCompletionChunk, ChatCompletionRequest, Message
 
@@ -48,8 +48,14 @@ FINISH_REASONS = {
 }
 # Stream error event types -> the HTTP status the same error has as a response.
 _ERROR_STATUS = {
-    "invalid_request_error": 400, "authentication_error": 401, "permission_error": 403, "not_found_error": 404,
-    "request_too_large": 413, "rate_limit_error": 429, "api_error": 500, "overloaded_error": 529,
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "overloaded_error": 529,
 }
 _CONTEXT_MARKERS = ("prompt is too long", "context limit", "context window", "exceed context")
 
@@ -64,7 +70,10 @@ def usage_from(raw: Mapping[str, Any] | None, base: RawUsage | None = None) -> R
     u = RawUsage() if base is None else replace(base)
     if not raw:
         return u
-    if any(k in raw and raw[k] is not None for k in ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")):
+    if any(
+        k in raw and raw[k] is not None
+        for k in ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
+    ):
         read = int(raw.get("cache_read_input_tokens") or 0)
         written = int(raw.get("cache_creation_input_tokens") or 0)
         u.prompt_tokens = int(raw.get("input_tokens") or 0) + read + written
@@ -88,12 +97,16 @@ def _user_blocks(m: Message) -> list[dict[str, Any]]:
         elif part.get("type") == "image_url":
             url = (part.get("image_url") or {}).get("url", "")
             inline = C.data_url(url)
-            source = ({"type": "base64", "media_type": inline[0], "data": inline[1]} if inline
-                      else {"type": "url", "url": url})
+            source = (
+                {"type": "base64", "media_type": inline[0], "data": inline[1]}
+                if inline
+                else {"type": "url", "url": url}
+            )
             blocks.append({"type": "image", "source": source})
         else:
-            raise UnsupportedParamError(f"content part type `{part.get('type')}` is not supported by Anthropic",
-                                        param="messages")
+            raise UnsupportedParamError(
+                f"content part type `{part.get('type')}` is not supported by Anthropic", param="messages"
+            )
     return blocks
 
 
@@ -101,9 +114,16 @@ def _blocks(i: int, m: Message) -> tuple[str, list[dict[str, Any]]]:
     if m.role == "tool":
         return "user", [{"type": "tool_result", "tool_use_id": m.tool_call_id, "content": m.text()}]
     if m.role == "assistant":
-        blocks = [{"type": "text", "text": m.text()}] if m.text() else []
-        blocks += [{"type": "tool_use", "id": tc.id, "name": tc.function.name,
-                    "input": C.arguments_object(i, tc.function.arguments)} for tc in m.tool_calls or ()]
+        blocks: list[dict[str, Any]] = [{"type": "text", "text": m.text()}] if m.text() else []
+        blocks += [
+            {
+                "type": "tool_use",
+                "id": tc.id,
+                "name": tc.function.name,
+                "input": C.arguments_object(i, tc.function.arguments),
+            }
+            for tc in m.tool_calls or ()
+        ]
         return "assistant", blocks
     return "user", _user_blocks(m)
 
@@ -122,14 +142,15 @@ def _tool_choice(request: ChatCompletionRequest) -> dict[str, Any] | None:
     choice = request.tool_choice
     if choice is None and request.parallel_tool_calls is None:
         return None
-    if choice is None or choice == "auto":
-        out: dict[str, Any] = {"type": "auto"}
+    out: dict[str, Any]
+    if isinstance(choice, dict):
+        out = {"type": "tool", "name": (choice.get("function") or {}).get("name")}
     elif choice == "required":
         out = {"type": "any"}
     elif choice == "none":
         return {"type": "none"}
-    else:
-        out = {"type": "tool", "name": (choice.get("function") or {}).get("name")}
+    else:  # None or "auto": the schema admits no other string
+        out = {"type": "auto"}
     if request.parallel_tool_calls is False:
         out["disable_parallel_tool_use"] = True
     return out
@@ -142,14 +163,18 @@ def _output_format(response_format: dict[str, Any] | None) -> dict[str, Any] | N
         schema = (response_format.get("json_schema") or {}).get("schema") or {"type": "object"}
         return {"format": {"type": "json_schema", "schema": schema}}
     raise UnsupportedParamError(
-        "response_format type `json_object` is not supported by Anthropic; use `json_schema`", param="response_format"
+        "response_format type `json_object` is not supported by Anthropic; use `json_schema`",
+        param="response_format",
     )
 
 
 def build_body(request: ChatCompletionRequest, target: Target) -> dict[str, Any]:
     limit = request.output_limit() or min(DEFAULT_MAX_TOKENS, target.model.max_output_tokens)
-    body: dict[str, Any] = {"model": target.upstream_model, "max_tokens": limit,
-                            "messages": build_messages(request.messages)}
+    body: dict[str, Any] = {
+        "model": target.upstream_model,
+        "max_tokens": limit,
+        "messages": build_messages(request.messages),
+    }
     if not body["messages"]:
         raise InvalidRequestError("Anthropic needs at least one user or assistant message", param="messages")
     system = C.system_text(request.messages)
@@ -161,9 +186,12 @@ def build_body(request: ChatCompletionRequest, target: Target) -> dict[str, Any]
         body["metadata"] = {"user_id": request.user}
     if request.tools:
         body["tools"] = [
-            {"name": t.function.name, "input_schema": t.function.parameters or {"type": "object", "properties": {}},
-             **({"description": t.function.description} if t.function.description else {}),
-             **({"strict": t.function.strict} if t.function.strict is not None else {})}
+            {
+                "name": t.function.name,
+                "input_schema": t.function.parameters or {"type": "object", "properties": {}},
+                **({"description": t.function.description} if t.function.description else {}),
+                **({"strict": t.function.strict} if t.function.strict is not None else {}),
+            }
             for t in request.tools
         ]
     choice = _tool_choice(request) if request.tools else None  # Anthropic refuses tool_choice without tools
@@ -182,9 +210,15 @@ def build_body(request: ChatCompletionRequest, target: Target) -> dict[str, Any]
 
 def _message(content: list[dict[str, Any]]) -> dict[str, Any]:
     text = "".join(b.get("text", "") for b in content if b.get("type") == "text")
-    calls = [{"id": b["id"], "type": "function",
-              "function": {"name": b["name"], "arguments": json.dumps(b.get("input") or {})}}
-             for b in content if b.get("type") == "tool_use"]
+    calls = [
+        {
+            "id": b["id"],
+            "type": "function",
+            "function": {"name": b["name"], "arguments": json.dumps(b.get("input") or {})},
+        }
+        for b in content
+        if b.get("type") == "tool_use"
+    ]
     return {"role": "assistant", "content": text or None, **({"tool_calls": calls} if calls else {})}
 
 
@@ -201,15 +235,28 @@ class AnthropicAdapter:
         headers = {"content-type": "application/json", "anthropic-version": API_VERSION}
         if target.settings.api_key:
             headers["x-api-key"] = target.settings.api_key
-        return ProviderRequest(url=target.settings.base_url + "/v1/messages", headers=headers,
-                               json=build_body(request, target), stream=bool(request.stream))
+        return ProviderRequest(
+            url=target.settings.base_url + "/v1/messages",
+            headers=headers,
+            json=build_body(request, target),
+            stream=bool(request.stream),
+        )
 
     def parse_response(self, body: Any, target: Target) -> ProviderResult:
-        completion = ChatCompletion.model_validate({
-            "id": body.get("id") or "msg", "created": 0, "model": target.model.id,
-            "choices": [{"index": 0, "message": _message(body.get("content") or []),
-                         "finish_reason": finish_reason(body.get("stop_reason"))}],
-        })
+        completion = ChatCompletion.model_validate(
+            {
+                "id": body.get("id") or "msg",
+                "created": 0,
+                "model": target.model.id,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": _message(body.get("content") or []),
+                        "finish_reason": finish_reason(body.get("stop_reason")),
+                    }
+                ],
+            }
+        )
         return ProviderResult(completion, usage_from(body.get("usage")))
 
     def parse_stream_event(self, event: SSEEvent, state: StreamState) -> list[ChatCompletionChunk]:
@@ -232,7 +279,11 @@ class AnthropicAdapter:
                 return [C.chunk(state, {"content": delta.get("text", "")})]
             if delta.get("type") == "input_json_delta" and data.get("index") in state.tool_calls:
                 fragment = delta.get("partial_json", "")
-                return [C.chunk(state, C.tool_call_arguments(state.tool_calls[data["index"]], fragment))] if fragment else []
+                return (
+                    [C.chunk(state, C.tool_call_arguments(state.tool_calls[data["index"]], fragment))]
+                    if fragment
+                    else []
+                )
             return []  # thinking and signature deltas are not part of the OpenAI shape
         if kind == "message_delta":
             state.usage = usage_from(data.get("usage"), state.usage)

@@ -16,18 +16,18 @@ import base64
 import json
 from typing import TYPE_CHECKING, Any
 
+from gateway.accounting.usage import RawUsage
 from gateway.errors import InvalidRequestError, UnsupportedParamError
 from gateway.providers import _chunks as C
 from gateway.providers._errors import classify
-from gateway.accounting.usage import RawUsage
 from gateway.providers.base import ProviderRequest, ProviderResult
 from gateway.schemas import ChatCompletion
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from gateway.errors import GatewayError
     from gateway.catalog.targets import Target
+    from gateway.errors import GatewayError
     from gateway.providers.base import StreamState
     from gateway.schemas import ChatCompletionChunk, ChatCompletionRequest, Message
 
@@ -41,7 +41,13 @@ FINISH_REASONS = {
     "guardrail_intervened": "content_filter",
     "content_filtered": "content_filter",
 }
-_CONTEXT_MARKERS = ("too long", "too many input tokens", "context length", "context window", "maximum context")
+_CONTEXT_MARKERS = (
+    "too long",
+    "too many input tokens",
+    "context length",
+    "context window",
+    "maximum context",
+)
 _IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/gif": "gif", "image/webp": "webp"}
 
 
@@ -49,9 +55,13 @@ def usage_from(raw: Mapping[str, Any] | None) -> RawUsage:
     if not raw:
         return RawUsage()
     read, written = int(raw.get("cacheReadInputTokens") or 0), int(raw.get("cacheWriteInputTokens") or 0)
-    return RawUsage(prompt_tokens=int(raw.get("inputTokens") or 0) + read + written,
-                    completion_tokens=int(raw.get("outputTokens") or 0),
-                    cached_tokens=read, cache_write_tokens=written, reported=True)
+    return RawUsage(
+        prompt_tokens=int(raw.get("inputTokens") or 0) + read + written,
+        completion_tokens=int(raw.get("outputTokens") or 0),
+        cached_tokens=read,
+        cache_write_tokens=written,
+        reported=True,
+    )
 
 
 def finish_reason(reason: str | None) -> str | None:
@@ -71,12 +81,21 @@ def _user_blocks(m: Message) -> list[dict[str, Any]]:
         elif part.get("type") == "image_url":
             inline = C.data_url((part.get("image_url") or {}).get("url", ""))
             if inline is None or inline[0] not in _IMAGE_FORMATS:
-                raise UnsupportedParamError("Bedrock takes images only as base64 data URLs (png, jpeg, gif, webp)",
-                                            param="messages")
-            blocks.append({"image": {"format": _IMAGE_FORMATS[inline[0]], "source": {"bytes": base64.b64decode(inline[1])}}})
+                raise UnsupportedParamError(
+                    "Bedrock takes images only as base64 data URLs (png, jpeg, gif, webp)", param="messages"
+                )
+            blocks.append(
+                {
+                    "image": {
+                        "format": _IMAGE_FORMATS[inline[0]],
+                        "source": {"bytes": base64.b64decode(inline[1])},
+                    }
+                }
+            )
         else:
-            raise UnsupportedParamError(f"content part type `{part.get('type')}` is not supported by Bedrock",
-                                        param="messages")
+            raise UnsupportedParamError(
+                f"content part type `{part.get('type')}` is not supported by Bedrock", param="messages"
+            )
     return blocks
 
 
@@ -99,8 +118,16 @@ def build_messages(messages: list[Message]) -> list[dict[str, Any]]:
         elif m.role == "assistant":
             role = "assistant"
             blocks = [{"text": m.text()}] if m.text() else []
-            blocks += [{"toolUse": {"toolUseId": tc.id, "name": tc.function.name,
-                                    "input": C.arguments_object(i, tc.function.arguments)}} for tc in m.tool_calls or ()]
+            blocks += [
+                {
+                    "toolUse": {
+                        "toolUseId": tc.id,
+                        "name": tc.function.name,
+                        "input": C.arguments_object(i, tc.function.arguments),
+                    }
+                }
+                for tc in m.tool_calls or ()
+            ]
         else:
             role, blocks = "user", _user_blocks(m)
         C.append_turn(out, role, blocks)
@@ -114,14 +141,26 @@ def _tool_config(request: ChatCompletionRequest) -> dict[str, Any] | None:
         used = sorted({tc.function.name for m in request.messages for tc in m.tool_calls or ()})
         if not used:
             return None
-        return {"tools": [{"toolSpec": {"name": n, "inputSchema": {"json": {"type": "object"}}}} for n in used]}
-    config: dict[str, Any] = {"tools": [{"toolSpec": {
-        "name": t.function.name, **({"description": t.function.description} if t.function.description else {}),
-        "inputSchema": {"json": t.function.parameters or {"type": "object", "properties": {}}}}} for t in request.tools]}
+        return {
+            "tools": [{"toolSpec": {"name": n, "inputSchema": {"json": {"type": "object"}}}} for n in used]
+        }
+    config: dict[str, Any] = {
+        "tools": [
+            {
+                "toolSpec": {
+                    "name": t.function.name,
+                    **({"description": t.function.description} if t.function.description else {}),
+                    "inputSchema": {"json": t.function.parameters or {"type": "object", "properties": {}}},
+                }
+            }
+            for t in request.tools
+        ]
+    }
     choice = request.tool_choice
     if choice == "none":
-        raise UnsupportedParamError("Bedrock Converse has no `tool_choice: none`; omit `tools` instead",
-                                    param="tool_choice")
+        raise UnsupportedParamError(
+            "Bedrock Converse has no `tool_choice: none`; omit `tools` instead", param="tool_choice"
+        )
     if choice == "required":
         config["toolChoice"] = {"any": {}}
     elif isinstance(choice, dict):
@@ -138,7 +177,9 @@ def build_kwargs(request: ChatCompletionRequest, target: Target) -> dict[str, An
     system = C.system_text(request.messages)
     if system:
         kwargs["system"] = [{"text": system}]
-    inference: dict[str, Any] = {"maxTokens": request.output_limit() or min(DEFAULT_MAX_TOKENS, target.model.max_output_tokens)}
+    inference: dict[str, Any] = {
+        "maxTokens": request.output_limit() or min(DEFAULT_MAX_TOKENS, target.model.max_output_tokens)
+    }
     if request.temperature is not None:
         inference["temperature"] = request.temperature
     if request.top_p is not None:
@@ -157,9 +198,18 @@ def build_kwargs(request: ChatCompletionRequest, target: Target) -> dict[str, An
 
 def _message(content: list[dict[str, Any]]) -> dict[str, Any]:
     text = "".join(b["text"] for b in content if "text" in b)
-    calls = [{"id": b["toolUse"]["toolUseId"], "type": "function",
-              "function": {"name": b["toolUse"]["name"], "arguments": json.dumps(b["toolUse"].get("input") or {})}}
-             for b in content if "toolUse" in b]
+    calls = [
+        {
+            "id": b["toolUse"]["toolUseId"],
+            "type": "function",
+            "function": {
+                "name": b["toolUse"]["name"],
+                "arguments": json.dumps(b["toolUse"].get("input") or {}),
+            },
+        }
+        for b in content
+        if "toolUse" in b
+    ]
     return {"role": "assistant", "content": text or None, **({"tool_calls": calls} if calls else {})}
 
 
@@ -175,21 +225,33 @@ class BedrockAdapter:
 
     def build_request(self, request: ChatCompletionRequest, target: Target) -> ProviderRequest:
         stream = bool(request.stream)
-        return ProviderRequest(operation="converse_stream" if stream else "converse",
-                               kwargs=build_kwargs(request, target), stream=stream)
+        return ProviderRequest(
+            operation="converse_stream" if stream else "converse",
+            kwargs=build_kwargs(request, target),
+            stream=stream,
+        )
 
     def parse_response(self, body: Any, target: Target) -> ProviderResult:
         if "output" not in body:
             raise ValueError("a Converse response without `output`")
         message = body["output"].get("message") or {}
-        completion = ChatCompletion.model_validate({
-            "id": "bedrock", "created": 0, "model": target.model.id,
-            "choices": [{"index": 0, "message": _message(message.get("content") or []),
-                         "finish_reason": finish_reason(body.get("stopReason"))}],
-        })
+        completion = ChatCompletion.model_validate(
+            {
+                "id": "bedrock",
+                "created": 0,
+                "model": target.model.id,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": _message(message.get("content") or []),
+                        "finish_reason": finish_reason(body.get("stopReason")),
+                    }
+                ],
+            }
+        )
         return ProviderResult(completion, usage_from(body.get("usage")))
 
-    def parse_stream_event(self, event: dict[str, Any], state: StreamState) -> list[ChatCompletionChunk]:  # type: ignore[override]
+    def parse_stream_event(self, event: dict[str, Any], state: StreamState) -> list[ChatCompletionChunk]:
         if "messageStart" in event:
             return [C.chunk(state, {"role": "assistant", "content": ""})]
         if "contentBlockStart" in event:
@@ -222,7 +284,9 @@ class BedrockAdapter:
     def map_error(self, status: int, body: Any, headers: Mapping[str, str]) -> GatewayError:
         message, code = error_of(body)
         overflow = code == "ValidationException" and any(m in message.lower() for m in _CONTEXT_MARKERS)
-        return classify(self.id, status, f"{code}: {message}" if code else message, body, context_overflow=overflow)
+        return classify(
+            self.id, status, f"{code}: {message}" if code else message, body, context_overflow=overflow
+        )
 
 
 adapter = BedrockAdapter()

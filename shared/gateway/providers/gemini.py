@@ -16,18 +16,18 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from gateway.accounting.usage import RawUsage
 from gateway.errors import UnsupportedParamError
 from gateway.providers import _chunks as C
 from gateway.providers._errors import classify
-from gateway.accounting.usage import RawUsage
 from gateway.providers.base import ProviderRequest, ProviderResult
 from gateway.schemas import ChatCompletion
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from gateway.errors import GatewayError
     from gateway.catalog.targets import Target
+    from gateway.errors import GatewayError
     from gateway.providers.base import SSEEvent, StreamState
     from gateway.schemas import ChatCompletionChunk, ChatCompletionRequest, Message
 
@@ -53,7 +53,12 @@ GENERATION_FIELDS = {
     "frequency_penalty": "frequencyPenalty",
     "seed": "seed",
 }
-_CONTEXT_MARKERS = ("input token count", "exceeds the maximum number of tokens", "too many tokens", "context window")
+_CONTEXT_MARKERS = (
+    "input token count",
+    "exceeds the maximum number of tokens",
+    "too many tokens",
+    "context window",
+)
 
 
 def finish_reason(reason: str | None, has_calls: bool) -> str | None:
@@ -88,11 +93,15 @@ def _user_parts(m: Message) -> list[dict[str, Any]]:
         elif part.get("type") == "image_url":
             url = (part.get("image_url") or {}).get("url", "")
             inline = C.data_url(url)
-            parts.append({"inlineData": {"mimeType": inline[0], "data": inline[1]}} if inline
-                         else {"fileData": {"fileUri": url}})
+            parts.append(
+                {"inlineData": {"mimeType": inline[0], "data": inline[1]}}
+                if inline
+                else {"fileData": {"fileUri": url}}
+            )
         else:
-            raise UnsupportedParamError(f"content part type `{part.get('type')}` is not supported by Gemini",
-                                        param="messages")
+            raise UnsupportedParamError(
+                f"content part type `{part.get('type')}` is not supported by Gemini", param="messages"
+            )
     return parts
 
 
@@ -110,14 +119,22 @@ def build_contents(messages: list[Message]) -> list[dict[str, Any]]:
     for i, m in enumerate(messages):
         if m.role in ("system", "developer"):
             continue
+        parts: list[dict[str, Any]]
         if m.role == "tool":
             name = names.get(m.tool_call_id or "", m.name or "tool")
             role, parts = "user", [{"functionResponse": {"name": name, "response": _tool_response(m.text())}}]
         elif m.role == "assistant":
             role = "model"
             parts = [{"text": m.text()}] if m.text() else []
-            parts += [{"functionCall": {"name": tc.function.name, "args": C.arguments_object(i, tc.function.arguments)}}
-                      for tc in m.tool_calls or ()]
+            parts += [
+                {
+                    "functionCall": {
+                        "name": tc.function.name,
+                        "args": C.arguments_object(i, tc.function.arguments),
+                    }
+                }
+                for tc in m.tool_calls or ()
+            ]
         else:
             role, parts = "user", _user_parts(m)
         C.append_turn(out, role, parts, key="parts")
@@ -158,12 +175,18 @@ def build_body(request: ChatCompletionRequest) -> dict[str, Any]:
     if system:
         body["systemInstruction"] = {"parts": [{"text": system}]}
     if request.tools:
-        body["tools"] = [{"functionDeclarations": [
-            {"name": t.function.name,
-             **({"description": t.function.description} if t.function.description else {}),
-             **({"parametersJsonSchema": t.function.parameters} if t.function.parameters else {})}
-            for t in request.tools
-        ]}]
+        body["tools"] = [
+            {
+                "functionDeclarations": [
+                    {
+                        "name": t.function.name,
+                        **({"description": t.function.description} if t.function.description else {}),
+                        **({"parametersJsonSchema": t.function.parameters} if t.function.parameters else {}),
+                    }
+                    for t in request.tools
+                ]
+            }
+        ]
     tool_config = _tool_config(request.tool_choice) if request.tools else None
     if tool_config:
         body["toolConfig"] = tool_config
@@ -180,9 +203,14 @@ def _calls(candidate: dict[str, Any], first: int) -> list[dict[str, Any]]:
     index = candidate.get("index", 0)
     parts = (candidate.get("content") or {}).get("parts") or []
     calls = [p["functionCall"] for p in parts if "functionCall" in p]
-    return [{"id": c.get("id") or f"call_{index}_{first + n}", "type": "function",
-             "function": {"name": c["name"], "arguments": json.dumps(c.get("args") or {})}}
-            for n, c in enumerate(calls)]
+    return [
+        {
+            "id": c.get("id") or f"call_{index}_{first + n}",
+            "type": "function",
+            "function": {"name": c["name"], "arguments": json.dumps(c.get("args") or {})},
+        }
+        for n, c in enumerate(calls)
+    ]
 
 
 def _text(candidate: dict[str, Any]) -> str:
@@ -193,13 +221,24 @@ def _text(candidate: dict[str, Any]) -> str:
 def _choices(body: dict[str, Any]) -> list[dict[str, Any]]:
     candidates = body.get("candidates") or []
     if not candidates and (body.get("promptFeedback") or {}).get("blockReason"):
-        return [{"index": 0, "message": {"role": "assistant", "content": None}, "finish_reason": "content_filter"}]
+        return [
+            {"index": 0, "message": {"role": "assistant", "content": None}, "finish_reason": "content_filter"}
+        ]
     out = []
     for i, cand in enumerate(candidates):
         calls = _calls(cand, 0)
-        message = {"role": "assistant", "content": _text(cand) or None, **({"tool_calls": calls} if calls else {})}
-        out.append({"index": cand.get("index", i), "message": message,
-                    "finish_reason": finish_reason(cand.get("finishReason"), bool(calls))})
+        message = {
+            "role": "assistant",
+            "content": _text(cand) or None,
+            **({"tool_calls": calls} if calls else {}),
+        }
+        out.append(
+            {
+                "index": cand.get("index", i),
+                "message": message,
+                "finish_reason": finish_reason(cand.get("finishReason"), bool(calls)),
+            }
+        )
     return out
 
 
@@ -219,14 +258,22 @@ class GeminiAdapter:
         headers = {"content-type": "application/json"}
         if target.settings.api_key:
             headers["x-goog-api-key"] = target.settings.api_key
-        return ProviderRequest(url=f"{target.settings.base_url}/v1beta/models/{target.upstream_model}{method}",
-                               headers=headers, json=build_body(request), stream=bool(request.stream))
+        return ProviderRequest(
+            url=f"{target.settings.base_url}/v1beta/models/{target.upstream_model}{method}",
+            headers=headers,
+            json=build_body(request),
+            stream=bool(request.stream),
+        )
 
     def parse_response(self, body: Any, target: Target) -> ProviderResult:
-        completion = ChatCompletion.model_validate({
-            "id": body.get("responseId") or "gemini", "created": 0, "model": target.model.id,
-            "choices": _choices(body),
-        })
+        completion = ChatCompletion.model_validate(
+            {
+                "id": body.get("responseId") or "gemini",
+                "created": 0,
+                "model": target.model.id,
+                "choices": _choices(body),
+            }
+        )
         return ProviderResult(completion, usage_from(body.get("usageMetadata")))
 
     def parse_stream_event(self, event: SSEEvent, state: StreamState) -> list[ChatCompletionChunk]:
@@ -253,7 +300,9 @@ class GeminiAdapter:
                 # OpenAI numbers tool calls within a choice.
                 position = state.tool_calls[(index, call["id"])] = seen.get(index, 0)
                 seen[index] = position + 1
-                delta = C.tool_call_start(position, call["id"], call["function"]["name"], call["function"]["arguments"])
+                delta = C.tool_call_start(
+                    position, call["id"], call["function"]["name"], call["function"]["arguments"]
+                )
                 out.append(C.chunk(state, delta, index=index))
             if cand.get("finishReason"):
                 reason = finish_reason(cand["finishReason"], bool(seen.get(index)))

@@ -30,7 +30,8 @@ class GroqAdapter(OpenAICompatAdapter):
                 if not request.drop_params:
                     raise UnsupportedParamError(
                         f"`messages[{i}].name` is not supported by provider `groq`. Remove it, or set "
-                        "`drop_params: true`.", param=f"messages[{i}].name",
+                        "`drop_params: true`.",
+                        param=f"messages[{i}].name",
                     )
                 del m["name"]
         return body

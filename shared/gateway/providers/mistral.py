@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from gateway.providers.openai_compat import OpenAICompatAdapter
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from gateway.catalog.targets import Target
     from gateway.schemas import ChatCompletionRequest
 
@@ -32,7 +34,7 @@ def tool_call_id(original: str) -> str:
 
 class MistralAdapter(OpenAICompatAdapter):
     id = "mistral"
-    renames = {"seed": "random_seed", "max_completion_tokens": "max_tokens"}
+    renames: ClassVar[Mapping[str, str]] = {"seed": "random_seed", "max_completion_tokens": "max_tokens"}
 
     def build_body(self, request: ChatCompletionRequest, target: Target) -> dict[str, Any]:
         body = super().build_body(request, target)

@@ -5,23 +5,23 @@ Groq and Mistral are thin layers over this module that list only their differenc
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from gateway.providers._errors import classify
 from gateway.accounting.usage import RawUsage
+from gateway.providers._errors import classify
 from gateway.providers.base import ProviderRequest, ProviderResult
 from gateway.schemas import ChatCompletion, ChatCompletionChunk
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from gateway.errors import GatewayError
     from gateway.catalog.targets import Target
+    from gateway.errors import GatewayError
     from gateway.providers.base import SSEEvent, StreamState
     from gateway.schemas import ChatCompletionRequest
 
 # Gateway extensions never go upstream.
-_GATEWAY_FIELDS = frozenset({"provider", "fallbacks", "drop_params"})
+_GATEWAY_FIELDS: set[str] = {"provider", "fallbacks", "drop_params"}  # a set: what model_dump(exclude=) takes
 _CONTEXT_CODES = frozenset({"context_length_exceeded", "string_above_max_length"})
 
 
@@ -53,7 +53,7 @@ def error_message(body: Any) -> tuple[str, str | None]:
 class OpenAICompatAdapter:
     id = "openai"
     path = "/chat/completions"
-    renames: Mapping[str, str] = {}
+    renames: ClassVar[Mapping[str, str]] = {}
     """Request fields the provider names differently (OpenAI name -> provider name)."""
 
     def build_body(self, request: ChatCompletionRequest, target: Target) -> dict[str, Any]:

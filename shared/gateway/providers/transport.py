@@ -10,7 +10,6 @@ exceptions are mapped to the gateway's tree here and nowhere else.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 from collections.abc import AsyncIterator
@@ -21,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import httpx
 
-from gateway.http_client import get_client
 from gateway.errors import UpstreamConnectionError, UpstreamError, UpstreamTimeoutError
+from gateway.http_client import get_client
 from gateway.providers._errors import classify
 from gateway.providers.base import SSEEvent
 from gateway.settings import get_settings
@@ -33,9 +32,12 @@ if TYPE_CHECKING:
     from gateway.catalog.targets import Target
     from gateway.providers.base import ProviderRequest
 
+
 def _timeout(target: Target) -> httpx.Timeout:
     s = target.settings
-    return httpx.Timeout(connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout, pool=s.connect_timeout)
+    return httpx.Timeout(
+        connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout, pool=s.connect_timeout
+    )
 
 
 @contextmanager
@@ -146,11 +148,20 @@ async def open_stream(preq: ProviderRequest, target: Target) -> AsyncIterator[St
 # --- Bedrock: the boto3 client is the transport --------------------------------------------
 
 AWS_ERROR_STATUS = {
-    "ThrottlingException": 429, "ServiceQuotaExceededException": 429, "ModelTimeoutException": 408,
-    "ServiceUnavailableException": 503, "ModelNotReadyException": 503, "InternalServerException": 500,
-    "ModelErrorException": 502, "ModelStreamErrorException": 502, "AccessDeniedException": 403,
-    "UnrecognizedClientException": 403, "ExpiredTokenException": 403, "InvalidSignatureException": 403,
-    "ResourceNotFoundException": 404, "ValidationException": 400,
+    "ThrottlingException": 429,
+    "ServiceQuotaExceededException": 429,
+    "ModelTimeoutException": 408,
+    "ServiceUnavailableException": 503,
+    "ModelNotReadyException": 503,
+    "InternalServerException": 500,
+    "ModelErrorException": 502,
+    "ModelStreamErrorException": 502,
+    "AccessDeniedException": 403,
+    "UnrecognizedClientException": 403,
+    "ExpiredTokenException": 403,
+    "InvalidSignatureException": 403,
+    "ResourceNotFoundException": 404,
+    "ValidationException": 400,
 }
 """AWS error code -> the HTTP status the adapters classify (429/5xx fail over, 403 is upstream auth, 400 the client's)."""
 
@@ -172,10 +183,16 @@ def bedrock_client(target: Target) -> Any:
                 from botocore.config import Config
 
                 client = _aws_clients[key] = boto3.session.Session().client(
-                    "bedrock-runtime", region_name=key[0], endpoint_url=endpoint,
-                    config=Config(connect_timeout=s.connect_timeout, read_timeout=s.read_timeout,
-                                  retries={"total_max_attempts": 1, "mode": "standard"},  # failover is the retry
-                                  max_pool_connections=64, tcp_keepalive=True),
+                    "bedrock-runtime",
+                    region_name=key[0],
+                    endpoint_url=endpoint,
+                    config=Config(
+                        connect_timeout=s.connect_timeout,
+                        read_timeout=s.read_timeout,
+                        retries={"total_max_attempts": 1, "mode": "standard"},  # failover is the retry
+                        max_pool_connections=64,
+                        tcp_keepalive=True,
+                    ),
                 )
     return client
 
@@ -193,17 +210,21 @@ def map_aws_errors(provider: str) -> Iterator[None]:
     except bx.ClientError:
         raise
     except (bx.ReadTimeoutError, bx.ConnectTimeoutError) as exc:
-        raise UpstreamTimeoutError(f"{provider} did not answer in time ({type(exc).__name__})",
-                                   provider=provider, retryable=True) from exc
+        raise UpstreamTimeoutError(
+            f"{provider} did not answer in time ({type(exc).__name__})", provider=provider, retryable=True
+        ) from exc
     except (bx.EndpointConnectionError, bx.ConnectionClosedError, bx.HTTPClientError, Urllib3Error) as exc:
-        raise UpstreamConnectionError(f"connection to {provider} failed ({type(exc).__name__})",
-                                      provider=provider, retryable=True) from exc
+        raise UpstreamConnectionError(
+            f"connection to {provider} failed ({type(exc).__name__})", provider=provider, retryable=True
+        ) from exc
     except (bx.NoCredentialsError, bx.PartialCredentialsError) as exc:
-        raise UpstreamError(f"{provider}: no AWS credentials", provider=provider, retryable=True,
-                            code="upstream_auth_error") from exc
+        raise UpstreamError(
+            f"{provider}: no AWS credentials", provider=provider, retryable=True, code="upstream_auth_error"
+        ) from exc
     except (ResponseParserError, ParserError, ValueError) as exc:
-        raise UpstreamError(f"{provider} sent a malformed response ({type(exc).__name__})",
-                            provider=provider, retryable=True) from exc
+        raise UpstreamError(
+            f"{provider} sent a malformed response ({type(exc).__name__})", provider=provider, retryable=True
+        ) from exc
     except bx.BotoCoreError as exc:
         raise UpstreamError(f"{provider}: {type(exc).__name__}", provider=provider, retryable=True) from exc
 
@@ -211,7 +232,9 @@ def map_aws_errors(provider: str) -> Iterator[None]:
 def _client_error(exc: Any) -> tuple[int, dict[str, Any]]:
     err = exc.response.get("Error") or {}
     code = err.get("Code") or "UnknownError"
-    status = AWS_ERROR_STATUS.get(code) or int((exc.response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 500)
+    status = AWS_ERROR_STATUS.get(code) or int(
+        (exc.response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 500
+    )
     return status, {"__type": code, "message": err.get("Message") or str(exc)}
 
 
@@ -257,6 +280,6 @@ async def _aws_stream(preq: ProviderRequest, target: Target) -> AsyncIterator[St
             yield event
 
     try:
-        yield StreamReply(200, httpx.Headers(), None, events())  # type: ignore[arg-type]
+        yield StreamReply(200, httpx.Headers(), None, events())  # type: ignore[arg-type]  # Bedrock's events are botocore's dicts; only its adapter reads them
     finally:
         stream.close()

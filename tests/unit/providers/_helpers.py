@@ -5,26 +5,37 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import _streams
 
 from gateway.catalog.models import get_catalog
+from gateway.catalog.targets import resolve
 from gateway.providers.base import SSEEvent, StreamState
 from gateway.schemas import ChatCompletionRequest
 from gateway.settings import get_settings
-from gateway.catalog.targets import resolve
+
+if TYPE_CHECKING:
+    from gateway.catalog.targets import Target
+    from gateway.providers.base import Adapter
+    from gateway.schemas import ChatCompletionChunk
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 KEYS = {f"{p.upper()}_API_KEY": f"key-{p}" for p in ("openai", "anthropic", "gemini", "groq", "mistral")}
 
-WEATHER = {"type": "function", "function": {
-    "name": "get_weather", "description": "Weather in a city",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather in a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
 
 
-def target(spec: str, **env: str):  # type: ignore[no-untyped-def]
+def target(spec: str, **env: str) -> Target:
     """The first target of ``provider/model`` from the real catalog, with test API keys (and ``env``)."""
     settings = dataclasses.replace(get_settings(), env={**KEYS, **env})
     return resolve(get_catalog(), settings, spec)[0]
@@ -63,9 +74,11 @@ def sse_events(provider: str, name: str) -> list[SSEEvent]:
     return out
 
 
-def replay(adapter, events: list[SSEEvent], model: str = "m"):  # type: ignore[no-untyped-def]
+def replay(
+    adapter: Adapter, events: list[SSEEvent], model: str = "m"
+) -> tuple[list[ChatCompletionChunk], StreamState]:
     state = StreamState(id="chatcmpl-test", model=model, created=1)
-    chunks = []
+    chunks: list[ChatCompletionChunk] = []
     for ev in events:
         chunks += adapter.parse_stream_event(ev, state)
         if state.done:
@@ -73,7 +86,7 @@ def replay(adapter, events: list[SSEEvent], model: str = "m"):  # type: ignore[n
     return chunks, state
 
 
-def assemble(chunks) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def assemble(chunks: Iterable[Any]) -> dict[str, Any]:
     """What an OpenAI client rebuilds from the chunks: text, tool calls by index, finish reason."""
     out = _streams.assemble(chunks)
     del out["usage"]

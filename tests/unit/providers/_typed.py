@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import collections.abc as cabc
 import typing
-from typing import Any
+from typing import Any, NotRequired, Required
 
 import pydantic
-from typing_extensions import NotRequired, Required, is_typeddict
+from typing_extensions import is_typeddict
 
 
 class Mismatch(AssertionError):
@@ -43,7 +43,8 @@ def check(value: Any, tp: Any, path: str = "$") -> None:
             raise Mismatch(f"{path}: {tp.__name__} has no field(s) {sorted(unknown)}")
         # Stringified annotations hide Required[] from __required_keys__, so read both.
         required = {k for k, h in hints.items() if typing.get_origin(h) is Required} | {
-            k for k in getattr(tp, "__required_keys__", ()) if typing.get_origin(hints[k]) is not NotRequired}
+            k for k in getattr(tp, "__required_keys__", ()) if typing.get_origin(hints[k]) is not NotRequired
+        }
         missing = required - set(value)
         if missing:
             raise Mismatch(f"{path}: {tp.__name__} requires {sorted(missing)}")
@@ -67,7 +68,7 @@ def check(value: Any, tp: Any, path: str = "$") -> None:
         if value is not None:
             raise Mismatch(f"{path}: expected null")
         return
-    if origin in (dict, cabc.Mapping) or tp in (dict, typing.Dict):
+    if origin in (dict, cabc.Mapping) or tp is dict:  # a bare typing.Dict has origin dict
         if not isinstance(value, dict):
             raise Mismatch(f"{path}: expected object")
         return
@@ -90,7 +91,11 @@ def check(value: Any, tp: Any, path: str = "$") -> None:
             raise Mismatch(f"{path}: expected bool")
         return
     if tp in (int, float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (tp is int and not isinstance(value, int)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (tp is int and not isinstance(value, int))
+        ):
             raise Mismatch(f"{path}: expected {tp.__name__}, got {value!r}")
         return
     if tp is str:
@@ -108,6 +113,6 @@ def check(value: Any, tp: Any, path: str = "$") -> None:
         for k, v in value.items():
             check(v, fields[k].annotation, f"{path}.{k}")
         return
-    if isinstance(tp, typing.TypeVar) or isinstance(tp, type):
+    if isinstance(tp, (typing.TypeVar, type)):
         return  # opaque classes (e.g. file types) are never in our bodies
     raise Mismatch(f"{path}: cannot check type {tp!r}")

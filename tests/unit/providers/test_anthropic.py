@@ -7,7 +7,10 @@ import json
 import pytest
 from _helpers import WEATHER, assemble, fixture, replay, request, sse_events, target
 from _typed import Mismatch, check
-from anthropic.types.message_create_params import MessageCreateParamsNonStreaming, MessageCreateParamsStreaming
+from anthropic.types.message_create_params import (
+    MessageCreateParamsNonStreaming,
+    MessageCreateParamsStreaming,
+)
 
 from gateway.errors import ContextLengthError, UnsupportedParamError, UpstreamError
 from gateway.providers.anthropic import DEFAULT_MAX_TOKENS, adapter
@@ -19,19 +22,40 @@ CONVERSATION = [
     {"role": "system", "content": "You are terse."},
     {"role": "developer", "content": "Use tools."},
     {"role": "user", "content": "Weather in Paris?"},
-    {"role": "user", "content": [{"type": "text", "text": "And the time?"},
-                                 {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]},
-    {"role": "assistant", "content": "Checking.", "tool_calls": [
-        {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}},
-        {"id": "call_2", "type": "function", "function": {"name": "get_time", "arguments": ""}}]},
+    {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": "And the time?"},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+        ],
+    },
+    {
+        "role": "assistant",
+        "content": "Checking.",
+        "tool_calls": [
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+            },
+            {"id": "call_2", "type": "function", "function": {"name": "get_time", "arguments": ""}},
+        ],
+    },
     {"role": "tool", "tool_call_id": "call_1", "content": "21C"},
     {"role": "tool", "tool_call_id": "call_2", "content": "noon"},
 ]
 
 
 def test_request_shape_and_sdk_types():
-    req = request(messages=CONVERSATION, tools=[WEATHER], tool_choice="required", parallel_tool_calls=False,
-                  stop=["END"], user="u-1", max_tokens=300)
+    req = request(
+        messages=CONVERSATION,
+        tools=[WEATHER],
+        tool_choice="required",
+        parallel_tool_calls=False,
+        stop=["END"],
+        user="u-1",
+        max_tokens=300,
+    )
     preq = adapter.build_request(req, target(SONNET))
     assert preq.url == "https://api.anthropic.com/v1/messages"
     assert preq.headers["x-api-key"] == "key-anthropic" and preq.headers["anthropic-version"] == "2023-06-01"
@@ -41,14 +65,18 @@ def test_request_shape_and_sdk_types():
     assert body["system"] == "You are terse.\n\nUse tools."
     assert [m["role"] for m in body["messages"]] == ["user", "assistant", "user"]  # same-role turns merged
     assert body["messages"][0]["content"][1]["type"] == "text"
-    assert body["messages"][0]["content"][2] == {"type": "image", "source": {
-        "type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}}
+    assert body["messages"][0]["content"][2] == {
+        "type": "image",
+        "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="},
+    }
     assert body["messages"][1]["content"][1:] == [
         {"type": "tool_use", "id": "call_1", "name": "get_weather", "input": {"city": "Paris"}},
-        {"type": "tool_use", "id": "call_2", "name": "get_time", "input": {}}]
+        {"type": "tool_use", "id": "call_2", "name": "get_time", "input": {}},
+    ]
     assert body["messages"][2]["content"] == [
         {"type": "tool_result", "tool_use_id": "call_1", "content": "21C"},
-        {"type": "tool_result", "tool_use_id": "call_2", "content": "noon"}]
+        {"type": "tool_result", "tool_use_id": "call_2", "content": "noon"},
+    ]
     assert body["tools"][0]["input_schema"]["required"] == ["city"]
     assert body["tool_choice"] == {"type": "any", "disable_parallel_tool_use": True}
     assert body["stop_sequences"] == ["END"] and body["metadata"] == {"user_id": "u-1"}
@@ -71,10 +99,15 @@ def test_max_tokens_default_is_capped_by_the_model(spec, expected):
     assert adapter.build_request(request(), target(spec)).json["max_tokens"] == expected
 
 
-@pytest.mark.parametrize(("choice", "expected"), [
-    ("auto", {"type": "auto"}), ("none", {"type": "none"}), ("required", {"type": "any"}),
-    ({"type": "function", "function": {"name": "get_weather"}}, {"type": "tool", "name": "get_weather"}),
-])
+@pytest.mark.parametrize(
+    ("choice", "expected"),
+    [
+        ("auto", {"type": "auto"}),
+        ("none", {"type": "none"}),
+        ("required", {"type": "any"}),
+        ({"type": "function", "function": {"name": "get_weather"}}, {"type": "tool", "name": "get_weather"}),
+    ],
+)
 def test_tool_choice_mapping(choice, expected):
     body = adapter.build_request(request(tools=[WEATHER], tool_choice=choice), target(SONNET)).json
     assert body["tool_choice"] == expected
@@ -84,7 +117,9 @@ def test_tool_choice_mapping(choice, expected):
 def test_json_schema_response_format_and_json_object_refused():
     rf = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object", "properties": {}}}}
     body = adapter.build_request(request(response_format=rf), target(SONNET)).json
-    assert body["output_config"] == {"format": {"type": "json_schema", "schema": {"type": "object", "properties": {}}}}
+    assert body["output_config"] == {
+        "format": {"type": "json_schema", "schema": {"type": "object", "properties": {}}}
+    }
     check(body, MessageCreateParamsNonStreaming)
     with pytest.raises(UnsupportedParamError):
         adapter.build_request(request(response_format={"type": "json_object"}), target(SONNET))
@@ -108,10 +143,17 @@ def test_cached_usage_sums_the_three_input_counts():
     assert u.reported
 
 
-@pytest.mark.parametrize(("reason", "expected"), [
-    ("end_turn", "stop"), ("stop_sequence", "stop"), ("max_tokens", "length"), ("tool_use", "tool_calls"),
-    ("refusal", "content_filter"), ("something_new", "something_new"),
-])
+@pytest.mark.parametrize(
+    ("reason", "expected"),
+    [
+        ("end_turn", "stop"),
+        ("stop_sequence", "stop"),
+        ("max_tokens", "length"),
+        ("tool_use", "tool_calls"),
+        ("refusal", "content_filter"),
+        ("something_new", "something_new"),
+    ],
+)
 def test_finish_reasons(reason, expected):
     body = {**fixture("anthropic", "response_cached.json"), "stop_reason": reason}
     assert adapter.parse_response(body, target(SONNET)).completion.choices[0].finish_reason == expected
@@ -123,10 +165,16 @@ def test_stream_text_then_two_tool_calls_with_usage_in_two_pieces():
     assert got["text"] == "Okay, let's check the weather."
     assert got["calls"] == {
         0: {"id": "toolu_01T1x1fJ34qAmk2tNTrN7Up6", "name": "get_weather", "arguments": '{"city": "Paris"}'},
-        1: {"id": "toolu_02", "name": "get_time", "arguments": '{"tz": "CET"}'}}
+        1: {"id": "toolu_02", "name": "get_time", "arguments": '{"tz": "CET"}'},
+    }
     assert got["finish"] == "tool_calls" and state.done
     u = state.usage
-    assert (u.prompt_tokens, u.cached_tokens, u.cache_write_tokens, u.completion_tokens) == (1596, 1024, 100, 89)
+    assert (u.prompt_tokens, u.cached_tokens, u.cache_write_tokens, u.completion_tokens) == (
+        1596,
+        1024,
+        100,
+        89,
+    )
 
 
 def test_stream_error_event_is_retryable_overload():
@@ -139,7 +187,9 @@ def test_stream_error_event_is_retryable_overload():
 
 
 def test_errors():
-    assert isinstance(adapter.map_error(400, fixture("anthropic", "error_context.json"), {}), ContextLengthError)
+    assert isinstance(
+        adapter.map_error(400, fixture("anthropic", "error_context.json"), {}), ContextLengthError
+    )
     auth = adapter.map_error(401, fixture("anthropic", "error_auth.json"), {})
     assert auth.status == 502 and auth.code == "upstream_auth_error" and auth.retryable
     overloaded = adapter.map_error(529, fixture("anthropic", "error_overloaded.json"), {})

@@ -9,6 +9,8 @@ usage must come back identical whatever the provider. Provider-specific details 
 from __future__ import annotations
 
 import json
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from _helpers import WEATHER, assemble, request, target
@@ -17,6 +19,11 @@ from gateway.errors import InvalidRequestError, UpstreamError
 from gateway.providers.base import ProviderRequest, SSEEvent, StreamState
 from gateway.providers.registry import adapter_ids, get_adapter
 from local.simulator import anthropic_format, bedrock_format, engine, gemini_format, openai_format
+
+if TYPE_CHECKING:
+    from gateway.catalog.targets import Target
+    from gateway.providers.base import Adapter
+    from gateway.schemas import ChatCompletionRequest
 
 SPECS = {
     "openai": ("openai/gpt-4o-mini", openai_format),
@@ -33,20 +40,20 @@ def test_every_registered_adapter_is_covered():
 
 
 @pytest.fixture(params=sorted(SPECS))
-def case(request):  # type: ignore[no-untyped-def]
+def case(request: pytest.FixtureRequest) -> tuple[Adapter, Target, ModuleType]:
     spec, fmt = SPECS[request.param]
     adapter = get_adapter(request.param)
     assert adapter.id == request.param
     return adapter, target(spec), fmt
 
 
-def _render(fmt, reply: engine.Reply):  # type: ignore[no-untyped-def]
+def _render(fmt: ModuleType, reply: engine.Reply) -> dict[str, Any]:
     if fmt is openai_format:
         return fmt.render_chat(reply, "m", "rid")
     return fmt.render(reply, "m", "rid")
 
 
-def _events(fmt, reply: engine.Reply) -> list:  # type: ignore[no-untyped-def]
+def _events(fmt: ModuleType, reply: engine.Reply) -> list[SSEEvent | dict[str, Any]]:
     if fmt is openai_format:
         return [SSEEvent(None, f) for f in fmt.stream_chat(reply, "m", "rid", True)]
     if fmt is bedrock_format:
@@ -56,7 +63,7 @@ def _events(fmt, reply: engine.Reply) -> list:  # type: ignore[no-untyped-def]
         for frame in fmt.stream(reply, "m", "rid", True):
             buf.add_data(frame)
         return [{m.headers[":event-type"]: json.loads(m.payload)} for m in buf]
-    out = []
+    out: list[SSEEvent | dict[str, Any]] = []
     for frame in fmt.stream(reply, "m", "rid", True):
         if frame.startswith("event:"):
             name, data = frame.strip().split("\n", 1)
@@ -66,7 +73,7 @@ def _events(fmt, reply: engine.Reply) -> list:  # type: ignore[no-untyped-def]
     return out
 
 
-def _turn(adapter, t, fmt, req):  # type: ignore[no-untyped-def]
+def _turn(adapter: Adapter, t: Target, fmt: ModuleType, req: ChatCompletionRequest) -> engine.Turn:
     """What the simulator makes of the body this adapter builds (the body round-trips)."""
     preq = adapter.build_request(req, t)
     body = preq.json if preq.kwargs is None else preq.kwargs
@@ -76,8 +83,12 @@ def _turn(adapter, t, fmt, req):  # type: ignore[no-untyped-def]
 
 def test_build_request_is_pure_and_complete(case):
     adapter, t, _ = case
-    req = request(messages=[{"role": "system", "content": "S"}, {"role": "user", "content": "Hi"}], tools=[WEATHER],
-                  max_tokens=20, stream=True)
+    req = request(
+        messages=[{"role": "system", "content": "S"}, {"role": "user", "content": "Hi"}],
+        tools=[WEATHER],
+        max_tokens=20,
+        stream=True,
+    )
     before = req.model_dump()
     first, second = adapter.build_request(req, t), adapter.build_request(req, t)
     assert isinstance(first, ProviderRequest) and first == second
@@ -88,9 +99,13 @@ def test_build_request_is_pure_and_complete(case):
 
 def test_the_simulator_reads_what_the_adapter_builds(case):
     adapter, t, fmt = case
-    req = request(messages=[{"role": "system", "content": "Sys"}, {"role": "user", "content": "weather?"}],
-                  tools=[WEATHER], tool_choice={"type": "function", "function": {"name": "get_weather"}},
-                  max_tokens=33, stop=["END"])
+    req = request(
+        messages=[{"role": "system", "content": "Sys"}, {"role": "user", "content": "weather?"}],
+        tools=[WEATHER],
+        tool_choice={"type": "function", "function": {"name": "get_weather"}},
+        max_tokens=33,
+        stop=["END"],
+    )
     turn = _turn(adapter, t, fmt, req)
     assert turn.system == "Sys" and turn.messages[-1]["text"] == "weather?"
     assert turn.tools[0]["name"] == "get_weather" and turn.tools[0]["parameters"]["required"] == ["city"]
@@ -117,12 +132,22 @@ def test_response_and_stream_agree(case, with_tool):
     assert (choice.message.content or "") == streamed["text"] == reply.text
     if with_tool:
         call = choice.message.tool_calls[0]
-        assert json.loads(call.function.arguments) == json.loads(streamed["calls"][0]["arguments"]) == {"city": "Paris"}
+        assert (
+            json.loads(call.function.arguments)
+            == json.loads(streamed["calls"][0]["arguments"])
+            == {"city": "Paris"}
+        )
         assert call.function.name == streamed["calls"][0]["name"] == "get_weather"
         assert call.id == streamed["calls"][0]["id"]
     assert result.usage.reported and state.usage.reported
-    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == (reply.prompt_tokens, reply.completion_tokens)
-    assert (state.usage.prompt_tokens, state.usage.completion_tokens) == (reply.prompt_tokens, reply.completion_tokens)
+    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == (
+        reply.prompt_tokens,
+        reply.completion_tokens,
+    )
+    assert (state.usage.prompt_tokens, state.usage.completion_tokens) == (
+        reply.prompt_tokens,
+        reply.completion_tokens,
+    )
     assert all(c.id == "chatcmpl-x" and c.model == "m" for c in chunks)
 
 

@@ -18,30 +18,70 @@ def test_request_shape():
         messages=[
             {"role": "system", "content": "Be brief."},
             {"role": "user", "content": "Weather in Paris?"},
-            {"role": "assistant", "content": None, "tool_calls": [
-                {"id": "call_9", "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'}}]},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_9",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'},
+                    }
+                ],
+            },
             {"role": "tool", "tool_call_id": "call_9", "content": '{"temp_c": 21}'},
             {"role": "tool", "tool_call_id": "call_9", "content": "plain text"},
         ],
-        tools=[WEATHER], tool_choice={"type": "function", "function": {"name": "get_weather"}},
-        temperature=0.2, top_p=0.9, max_tokens=50, stop="END", n=2, presence_penalty=0.5, frequency_penalty=0.1, seed=7,
+        tools=[WEATHER],
+        tool_choice={"type": "function", "function": {"name": "get_weather"}},
+        temperature=0.2,
+        top_p=0.9,
+        max_tokens=50,
+        stop="END",
+        n=2,
+        presence_penalty=0.5,
+        frequency_penalty=0.1,
+        seed=7,
     )
     preq = adapter.build_request(req, target(FLASH))
-    assert preq.url == "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:generateContent"
+    assert (
+        preq.url == "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:generateContent"
+    )
     assert preq.headers["x-goog-api-key"] == "key-gemini"
     body = preq.json
     assert body["systemInstruction"] == {"parts": [{"text": "Be brief."}]}
     assert [c["role"] for c in body["contents"]] == ["user", "model", "user"]
-    assert body["contents"][1]["parts"] == [{"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}}]
+    assert body["contents"][1]["parts"] == [
+        {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}}
+    ]
     assert body["contents"][2]["parts"] == [
         {"functionResponse": {"name": "get_weather", "response": {"temp_c": 21}}},
-        {"functionResponse": {"name": "get_weather", "response": {"result": "plain text"}}}]
-    assert body["tools"] == [{"functionDeclarations": [{
-        "name": "get_weather", "description": "Weather in a city", "parametersJsonSchema": WEATHER["function"]["parameters"]}]}]
-    assert body["toolConfig"] == {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["get_weather"]}}
+        {"functionResponse": {"name": "get_weather", "response": {"result": "plain text"}}},
+    ]
+    assert body["tools"] == [
+        {
+            "functionDeclarations": [
+                {
+                    "name": "get_weather",
+                    "description": "Weather in a city",
+                    "parametersJsonSchema": WEATHER["function"]["parameters"],
+                }
+            ]
+        }
+    ]
+    assert body["toolConfig"] == {
+        "functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["get_weather"]}
+    }
     assert body["generationConfig"] == {
-        "temperature": 0.2, "topP": 0.9, "candidateCount": 2, "presencePenalty": 0.5, "frequencyPenalty": 0.1,
-        "seed": 7, "maxOutputTokens": 50, "stopSequences": ["END"]}
+        "temperature": 0.2,
+        "topP": 0.9,
+        "candidateCount": 2,
+        "presencePenalty": 0.5,
+        "frequencyPenalty": 0.1,
+        "seed": 7,
+        "maxOutputTokens": 50,
+        "stopSequences": ["END"],
+    }
 
 
 def test_streaming_url_and_json_mode():
@@ -61,7 +101,9 @@ def test_function_call_response_and_thoughts_count_as_output():
     choice = result.completion.choices[0]
     assert choice.finish_reason == "tool_calls" and choice.message.content is None
     assert [(c.id, c.function.name, json.loads(c.function.arguments)) for c in choice.message.tool_calls] == [
-        ("call_0_0", "get_weather", {"city": "Paris"}), ("call_0_1", "get_time", {"tz": "CET"})]
+        ("call_0_0", "get_weather", {"city": "Paris"}),
+        ("call_0_1", "get_time", {"tz": "CET"}),
+    ]
     assert (result.usage.prompt_tokens, result.usage.completion_tokens) == (120, 18 + 22)
 
 
@@ -74,14 +116,23 @@ def test_cached_tokens_thought_parts_hidden_and_max_tokens():
 
 
 def test_blocked_prompt_is_content_filter():
-    choice = adapter.parse_response(fixture("gemini", "response_blocked.json"), target(FLASH)).completion.choices[0]
+    choice = adapter.parse_response(
+        fixture("gemini", "response_blocked.json"), target(FLASH)
+    ).completion.choices[0]
     assert choice.finish_reason == "content_filter" and choice.message.content is None
 
 
-@pytest.mark.parametrize(("reason", "expected"), [
-    ("STOP", "stop"), ("MAX_TOKENS", "length"), ("SAFETY", "content_filter"), ("RECITATION", "content_filter"),
-    ("BLOCKLIST", "content_filter"), ("PROHIBITED_CONTENT", "content_filter"),
-])
+@pytest.mark.parametrize(
+    ("reason", "expected"),
+    [
+        ("STOP", "stop"),
+        ("MAX_TOKENS", "length"),
+        ("SAFETY", "content_filter"),
+        ("RECITATION", "content_filter"),
+        ("BLOCKLIST", "content_filter"),
+        ("PROHIBITED_CONTENT", "content_filter"),
+    ],
+)
 def test_finish_reasons(reason, expected):
     body = fixture("gemini", "response_cached.json")
     body["candidates"][0]["finishReason"] = reason

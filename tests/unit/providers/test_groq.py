@@ -8,8 +8,8 @@ from _typed import check
 from openai.types.chat.completion_create_params import CompletionCreateParamsStreaming
 
 from gateway.catalog.models import get_catalog
-from gateway.errors import UnsupportedParamError
 from gateway.catalog.params import unsupported
+from gateway.errors import UnsupportedParamError
 from gateway.providers.groq import adapter
 
 LLAMA = "groq/llama-3.3-70b-versatile"
@@ -26,7 +26,11 @@ def test_body_is_openai_shaped_and_asks_for_stream_usage():
 def test_params_groq_rejects_are_refused_by_name():
     t = target(LLAMA)
     assert unsupported(request(logprobs=True, logit_bias={"1": 1}, top_logprobs=2, n=2), t) == [
-        "logit_bias", "logprobs", "n", "top_logprobs"]
+        "logit_bias",
+        "logprobs",
+        "n",
+        "top_logprobs",
+    ]
     assert "temperature" in get_catalog().providers["groq"].params
 
 

@@ -2,11 +2,11 @@ import httpx
 import pytest
 
 from gateway.catalog.models import get_catalog
+from gateway.catalog.targets import resolve
 from gateway.errors import UpstreamConnectionError, UpstreamTimeoutError
 from gateway.providers import transport
 from gateway.providers.base import ProviderRequest
 from gateway.settings import get_settings
-from gateway.catalog.targets import resolve
 
 
 async def _lines(text: str):
@@ -15,7 +15,7 @@ async def _lines(text: str):
 
 
 async def test_sse_decoder_frames_events_and_multiline_data():
-    raw = "event: message_start\ndata: {\"a\": 1}\n\n: a comment\ndata: line1\ndata: line2\n\ndata: [DONE]\n\n"
+    raw = 'event: message_start\ndata: {"a": 1}\n\n: a comment\ndata: line1\ndata: line2\n\ndata: [DONE]\n\n'
     events = [e async for e in transport.iter_sse(_lines(raw))]
     assert [(e.event, e.data) for e in events] == [
         ("message_start", '{"a": 1}'),
@@ -71,7 +71,9 @@ async def test_non_json_body_is_returned_as_text(mock_client):
 
 async def test_open_stream_reads_error_body_instead_of_events(mock_client):
     mock_client(lambda r: httpx.Response(429, json={"error": {"message": "slow down"}}))
-    async with transport.open_stream(ProviderRequest(url="http://up/x", json={}, stream=True), _target()) as reply:
+    async with transport.open_stream(
+        ProviderRequest(url="http://up/x", json={}, stream=True), _target()
+    ) as reply:
         assert reply.status == 429 and reply.events is None
         assert reply.body["error"]["message"] == "slow down"
 
@@ -79,6 +81,8 @@ async def test_open_stream_reads_error_body_instead_of_events(mock_client):
 async def test_open_stream_yields_events_as_they_arrive(mock_client):
     body = b'data: {"n": 1}\n\ndata: {"n": 2}\n\ndata: [DONE]\n\n'
     mock_client(lambda r: httpx.Response(200, content=body, headers={"content-type": "text/event-stream"}))
-    async with transport.open_stream(ProviderRequest(url="http://up/x", json={}, stream=True), _target()) as reply:
+    async with transport.open_stream(
+        ProviderRequest(url="http://up/x", json={}, stream=True), _target()
+    ) as reply:
         got = [e.data async for e in reply.events]
     assert got == ['{"n": 1}', '{"n": 2}', "[DONE]"]
