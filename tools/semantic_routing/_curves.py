@@ -109,16 +109,16 @@ def summarize(points: Sequence[Point], single_points: Sequence[Point]) -> CurveS
 
 def single_model_points(correct: np.ndarray, cost_usd: np.ndarray) -> list[Point]:
     """(mean cost, mean quality) of each model column, i.e. the Zero router's points."""
-    return [(float(c), float(q)) for c, q in zip(cost_usd.mean(0), correct.mean(0))]
+    return [(float(c), float(q)) for c, q in zip(cost_usd.mean(0), correct.mean(0), strict=True)]
 
 
 def random_router_points(correct: np.ndarray, cost_usd: np.ndarray) -> list[Point]:
     """Uniform random choice among the j cheapest models, j = 1..M, in expectation."""
     singles = sorted(single_model_points(correct, cost_usd))
-    out: list[Point] = []
-    for j in range(1, len(singles) + 1):
-        out.append((sum(c for c, _ in singles[:j]) / j, sum(q for _, q in singles[:j]) / j))
-    return out
+    return [
+        (sum(c for c, _ in singles[:j]) / j, sum(q for _, q in singles[:j]) / j)
+        for j in range(1, len(singles) + 1)
+    ]
 
 
 def router_points(

@@ -48,7 +48,10 @@ class RouterBenchData:
         import numpy as np
 
         idx = np.asarray(rows, dtype=np.int64)
-        pick = lambda seq: tuple(seq[i] for i in idx)
+
+        def pick(seq: Sequence[str]) -> tuple[str, ...]:
+            return tuple(seq[i] for i in idx)
+
         return RouterBenchData(
             pick(self.sample_ids),
             pick(self.prompts),

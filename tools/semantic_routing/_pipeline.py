@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gateway.semantic_routing._assign import hard_assign, learned_assign, soft_assign
-
 from tools.semantic_routing._fit import cluster_error, fit_temperature, train_learned_map
 from tools.semantic_routing._kmeans import kmeans
 

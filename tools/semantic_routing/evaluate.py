@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.semantic_routing._bundle import ARTIFACTS_DIR
 from gateway.semantic_routing.uniroute import UniRouter
-
 from tools.semantic_routing._curves import (
     CurveSummary,
     default_cost_weights,

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from gateway.semantic_routing._assign import hard_assign
 from gateway.semantic_routing._bundle import ARTIFACTS_DIR, ModelProfile
 from gateway.semantic_routing.uniroute import UniRouter
-
 from tools.semantic_routing._artifacts import upsert_profile
 from tools.semantic_routing._dataset import RouterBenchData, load_csv
 from tools.semantic_routing._embeddings import embed_texts

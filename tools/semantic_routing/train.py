@@ -30,10 +30,15 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.semantic_routing._bundle import ARTIFACTS_DIR, SCHEMA_VERSION, ModelProfile
 from gateway.semantic_routing.embed import EmbeddingSpec
-
 from tools.semantic_routing._artifacts import profiles_document, write_arrays, write_json
 from tools.semantic_routing._curves import default_cost_weights, router_points, single_model_points, summarize
-from tools.semantic_routing._dataset import SPLIT_FRACTIONS, SPLIT_SEED, RouterBenchData, load_csv, stratified_split
+from tools.semantic_routing._dataset import (
+    SPLIT_FRACTIONS,
+    SPLIT_SEED,
+    RouterBenchData,
+    load_csv,
+    stratified_split,
+)
 from tools.semantic_routing._embeddings import embed_texts
 from tools.semantic_routing._pipeline import PRIOR_STRENGTH, VARIANTS, FittedRouter, fit_router
 

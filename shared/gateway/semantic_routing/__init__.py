@@ -12,7 +12,12 @@ first route (see ``embed.py`` for the backends and how long prompts are truncate
 from __future__ import annotations
 
 from gateway.semantic_routing._bundle import ARTIFACTS_DIR, ModelProfile, RouterConfig, RoutingArtifactError
-from gateway.semantic_routing.embed import EmbeddingSpec, EmbeddingUnavailableError, get_embedder, text_from_messages
+from gateway.semantic_routing.embed import (
+    EmbeddingSpec,
+    EmbeddingUnavailableError,
+    get_embedder,
+    text_from_messages,
+)
 from gateway.semantic_routing.tiers import TIERS, Tier, complexity_tier, predicted_difficulty
 from gateway.semantic_routing.uniroute import (
     CandidateScore,

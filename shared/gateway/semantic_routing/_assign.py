@@ -17,7 +17,8 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
     z = logits - logits.max(axis=-1, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+    probs: np.ndarray = e / e.sum(axis=-1, keepdims=True)
+    return probs
 
 
 def squared_distances(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
@@ -25,7 +26,8 @@ def squared_distances(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
     import numpy as np
 
     d = (x * x).sum(1)[:, None] - 2.0 * x @ centroids.T + (centroids * centroids).sum(1)[None, :]
-    return np.maximum(d, 0.0)
+    clipped: np.ndarray = np.maximum(d, 0.0)  # rounding can take a distance just below zero
+    return clipped
 
 
 def soft_assign(x: np.ndarray, centroids: np.ndarray, temperature: float) -> np.ndarray:
@@ -42,7 +44,8 @@ def soft_assign(x: np.ndarray, centroids: np.ndarray, temperature: float) -> np.
 
 def hard_assign(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
     """Nearest-centroid index per row (how profiles count a prompt's cluster)."""
-    return squared_distances(x, centroids).argmin(1)
+    nearest: np.ndarray = squared_distances(x, centroids).argmin(1)
+    return nearest
 
 
 def learned_assign(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 
     from gateway.catalog.models import Catalog, ModelInfo
     from gateway.context import RequestContext
-    from gateway.semantic_routing import RoutingDecision, UniRouter
     from gateway.schemas import Message
+    from gateway.semantic_routing import CandidateScore, RoutingDecision, UniRouter
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -37,7 +38,7 @@ class Decision:
     """Profile name -> catalog model id, for the candidates."""
 
     @property
-    def selected(self):  # type: ignore[no-untyped-def]
+    def selected(self) -> CandidateScore:
         return self.routing.candidates[0]
 
     def to_dict(self) -> dict[str, Any]:
@@ -127,7 +128,9 @@ async def decide(messages: Sequence[Message], models: Sequence[str] | None, cost
     Raises InvalidRequestError / NoProfileError naming an unknown or unprofiled model.
     """
     plain = [m.model_dump(exclude_none=True) for m in messages]
-    return await anyio.to_thread.run_sync(_decide, plain, list(models) if models is not None else None, cost_weight)
+    return await anyio.to_thread.run_sync(
+        _decide, plain, list(models) if models is not None else None, cost_weight
+    )
 
 
 __all__ = ["Decision", "decide", "default_cost_weight", "routable"]

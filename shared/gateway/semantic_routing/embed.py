@@ -108,7 +108,7 @@ class WordLlamaEmbedder:
                 raise EmbeddingUnavailableError(f"wordllama file missing: {f}")
         self.spec = spec
         # Kept at the file's float16: 16 MB resident instead of 33; rows are cast on use.
-        self._table = load_file(str(weights))["embedding.weight"]
+        self._table: np.ndarray = load_file(str(weights))["embedding.weight"]
         self._tokenizer = Tokenizer.from_file(str(tokenizer))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=spec.max_tokens, direction="left")
@@ -119,7 +119,9 @@ class WordLlamaEmbedder:
         ids = self._tokenizer.encode(_tail(text, self.spec.max_tokens), add_special_tokens=False).ids
         if not ids:
             return np.zeros(self.dim, dtype=np.float32)
-        v = self._table[np.clip(np.asarray(ids), 0, len(self._table) - 1)].astype(np.float32).mean(0)
+        v: np.ndarray = (
+            self._table[np.clip(np.asarray(ids), 0, len(self._table) - 1)].astype(np.float32).mean(0)
+        )
         norm = float(np.linalg.norm(v))
         return v / norm if norm > 0 else v
 
@@ -167,8 +169,8 @@ class MiniLMEmbedder:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feeds)[0][0]
-        v = hidden.mean(0).astype(np.float32)  # one unpadded sequence: every token counts
+        hidden: np.ndarray = self._session.run(None, feeds)[0][0]
+        v: np.ndarray = hidden.mean(0).astype(np.float32)  # one unpadded sequence: every token counts
         norm = float(np.linalg.norm(v))
         return v / norm if norm > 0 else v
 

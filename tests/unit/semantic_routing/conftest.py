@@ -12,8 +12,8 @@ import csv
 from pathlib import Path
 
 import pytest
-from gateway.semantic_routing._bundle import SCHEMA_VERSION, ModelProfile
 
+from gateway.semantic_routing._bundle import SCHEMA_VERSION, ModelProfile
 from tools.semantic_routing._artifacts import profiles_document, write_arrays, write_json
 from tools.semantic_routing._embeddings import embed_texts
 
@@ -87,6 +87,6 @@ def tiny_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         w.writerow(header)
         for i, p in enumerate(CODE):
             w.writerow([f"code.{i}", repr([p]), "code", "", 1.0, CHEAP_COST, 0.0, PRICEY_COST])
-        for i, (p, g) in enumerate(zip(ASTRO, ASTRO_GOLD)):
+        for i, (p, g) in enumerate(zip(ASTRO, ASTRO_GOLD, strict=True)):
             w.writerow([f"astro.{i}", repr([p]), "astro", g, 0.0, CHEAP_COST, 1.0, PRICEY_COST])
     return path

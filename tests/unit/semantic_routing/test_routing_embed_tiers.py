@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from gateway.semantic_routing import ModelProfile, get_embedder, predicted_difficulty, text_from_messages
 from gateway.semantic_routing.tiers import complexity_tier, tier_for_difficulty
 from gateway.semantic_routing.uniroute import score_candidates

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from gateway.semantic_routing import UniRouter
 
+from gateway.semantic_routing import UniRouter
 from tests.unit.semantic_routing.conftest import ASTRO, ASTRO_GOLD
 from tools.semantic_routing import profile
 

@@ -4,8 +4,8 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from gateway.semantic_routing._assign import hard_assign, learned_assign, soft_assign
 
+from gateway.semantic_routing._assign import hard_assign, learned_assign, soft_assign
 from tools.semantic_routing._dataset import parse_prompt, stratified_split
 from tools.semantic_routing._fit import cluster_error, error_log_loss, train_learned_map
 from tools.semantic_routing._kmeans import kmeans

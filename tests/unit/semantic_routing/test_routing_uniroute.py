@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from gateway.semantic_routing import (
     ModelProfile,
     RoutingArtifactError,
@@ -16,7 +17,6 @@ from gateway.semantic_routing import (
     default_router,
     score_candidates,
 )
-
 from tests.unit.semantic_routing.conftest import ASTRO, CODE
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -37,7 +37,9 @@ WEIGHTS = (0.5, 0.2, 0.3)
 
 def test_cost_weight_zero_picks_lowest_predicted_error() -> None:
     decision = score_candidates(WEIGHTS, PROFILES, cost_weight=0.0)
-    expected = {m: sum(w * e for w, e in zip(WEIGHTS, p.cluster_error)) for m, p in PROFILES.items()}
+    expected = {
+        m: sum(w * e for w, e in zip(WEIGHTS, p.cluster_error, strict=True)) for m, p in PROFILES.items()
+    }
     assert decision.selected_model == min(expected, key=expected.get) == "strong"
     assert {c.model: c.predicted_error for c in decision.candidates} == pytest.approx(expected)
     assert [c.score for c in decision.candidates] == sorted(c.score for c in decision.candidates)
