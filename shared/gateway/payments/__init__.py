@@ -36,8 +36,8 @@ def get_backend(name: str | None = None) -> PaymentBackend:
 
         return LocalBackend()
     if name == "lnbits":
-        from gateway.payments.lnbits import LnbitsBackend
         from gateway.identity.secretparams import get_secret
+        from gateway.payments.lnbits import LnbitsBackend
 
         url, key = env.get("LNBITS_URL"), get_secret("LNBITS_API_KEY")
         if not url or not key:

@@ -38,16 +38,21 @@ class LnbitsBackend:
             raise UpstreamError(f"LNbits is unreachable: {exc}", provider="lnbits", retryable=True) from exc
         if resp.status_code >= 300:
             raise UpstreamError(
-                f"LNbits answered {resp.status_code}", provider="lnbits", upstream_status=resp.status_code,
+                f"LNbits answered {resp.status_code}",
+                provider="lnbits",
+                upstream_status=resp.status_code,
                 body=resp.text[:500],
             )
         try:
-            return resp.json()
+            body: dict[str, Any] = resp.json()
         except ValueError as exc:
             raise UpstreamError("LNbits sent a body that is not JSON", provider="lnbits") from exc
+        return body
 
     async def create_invoice(self, amount_sats: int, memo: str) -> Invoice:
-        body = await self._request("POST", "/api/v1/payments", json={"out": False, "amount": amount_sats, "memo": memo})
+        body = await self._request(
+            "POST", "/api/v1/payments", json={"out": False, "amount": amount_sats, "memo": memo}
+        )
         bolt11 = body.get("payment_request") or body.get("bolt11")
         if not body.get("payment_hash") or not bolt11:
             raise UpstreamError("LNbits created no invoice", provider="lnbits", body=body)

@@ -8,6 +8,7 @@ command and every container see the same state. The BOLT11 it hands out is not p
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from gateway.payments.base import Invoice
 from gateway.settings import get_settings
@@ -16,7 +17,7 @@ from gateway.store.dynamo import call, to_item
 SK = "PAY"
 
 
-def _key(payment_hash: str) -> dict:
+def _key(payment_hash: str) -> dict[str, Any]:
     return to_item({"pk": f"LOCALPAY#{payment_hash}", "sk": SK})
 
 
@@ -26,14 +27,19 @@ class LocalBackend:
     async def create_invoice(self, amount_sats: int, memo: str) -> Invoice:
         payment_hash = secrets.token_hex(32)
         await call(
-            "put_item", TableName=get_settings().keys_table,
+            "put_item",
+            TableName=get_settings().keys_table,
             Item={**_key(payment_hash), **to_item({"paid": False, "amount_sats": amount_sats, "memo": memo})},
             ConditionExpression="attribute_not_exists(pk)",
         )
-        return Invoice(payment_hash=payment_hash, payment_request=f"lnbclocal{amount_sats}n1{payment_hash[:40]}")
+        return Invoice(
+            payment_hash=payment_hash, payment_request=f"lnbclocal{amount_sats}n1{payment_hash[:40]}"
+        )
 
     async def is_paid(self, payment_hash: str) -> bool:
-        resp = await call("get_item", TableName=get_settings().keys_table, Key=_key(payment_hash), ConsistentRead=True)
+        resp = await call(
+            "get_item", TableName=get_settings().keys_table, Key=_key(payment_hash), ConsistentRead=True
+        )
         return bool(resp.get("Item", {}).get("paid", {}).get("BOOL"))
 
     async def mark_paid(self, payment_hash: str) -> bool:
@@ -42,9 +48,13 @@ class LocalBackend:
 
         try:
             await call(
-                "update_item", TableName=get_settings().keys_table, Key=_key(payment_hash),
-                UpdateExpression="SET #p = :t", ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames={"#p": "paid"}, ExpressionAttributeValues={":t": {"BOOL": True}},
+                "update_item",
+                TableName=get_settings().keys_table,
+                Key=_key(payment_hash),
+                UpdateExpression="SET #p = :t",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#p": "paid"},
+                ExpressionAttributeValues={":t": {"BOOL": True}},
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":

@@ -60,7 +60,9 @@ def _view(c: dict[str, Any]) -> dict[str, float | int]:
     return {_MEASURES[m]: _num(c[m]) for m in _MEASURES}
 
 
-def aggregate(items: list[dict[str, Any]], hours: list[str], now: float, *, key_id: str | None) -> dict[str, Any]:
+def aggregate(
+    items: list[dict[str, Any]], hours: list[str], now: float, *, key_id: str | None
+) -> dict[str, Any]:
     """One report from hourly items as DynamoDB returns them (``{"N": "..."}`` values, decoded
     here: the generic deserializer is most of a build's CPU). Items of one hour, e.g. the
     gateway's shards, add up."""
@@ -108,7 +110,11 @@ def aggregate(items: list[dict[str, Any]], hours: list[str], now: float, *, key_
         ranked = sorted(per[dim].items(), key=lambda kv: (-kv[1]["cost"], kv[0]))
         report[field] = {name: _view(c) for name, c in ranked}
     report["hourly"] = [
-        {"hour": h + ":00:00Z", **_view(b["c"]), "perModel": {m: _num(v) for m, v in sorted(b["models"].items())}}
+        {
+            "hour": h + ":00:00Z",
+            **_view(b["c"]),
+            "perModel": {m: _num(v) for m, v in sorted(b["models"].items())},
+        }
         for h, b in hourly.items()
     ]
     return report
@@ -120,7 +126,9 @@ async def gateway_items(hours: list[str]) -> list[dict[str, Any]]:
         "TableName": get_settings().usage_table,
         "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
         "ExpressionAttributeValues": {
-            ":pk": {"S": GATEWAY_PK}, ":a": {"S": f"HOUR#{hours[0]}"}, ":b": {"S": f"HOUR#{hours[-1]}~"},
+            ":pk": {"S": GATEWAY_PK},
+            ":a": {"S": f"HOUR#{hours[0]}"},
+            ":b": {"S": f"HOUR#{hours[-1]}~"},
         },
     }
     out: list[dict[str, Any]] = []
@@ -184,17 +192,21 @@ async def save(key_id: str | None, report: dict[str, Any], now: float) -> None:
     await call("put_item", TableName=get_settings().usage_table, Item=_report_item(key_id, report, now))
 
 
-async def latest(key_id: str | None, *, max_age_s: float | None = None, now: float | None = None) -> dict[str, Any]:
+async def latest(
+    key_id: str | None, *, max_age_s: float | None = None, now: float | None = None
+) -> dict[str, Any]:
     """The stored report, or a fresh one (built and stored) when it is missing or older than the interval."""
     now = time.time() if now is None else now
     max_age_s = interval_s() if max_age_s is None else max_age_s
     got = await call(
-        "get_item", TableName=get_settings().usage_table,
+        "get_item",
+        TableName=get_settings().usage_table,
         Key={"pk": {"S": _pk(key_id)}, "sk": {"S": REPORT_SK}},
     )
     item = got.get("Item")
     if item and now - float(item["generated_at"]["N"]) <= max_age_s:
-        return json.loads(item["report"]["S"])
+        stored: dict[str, Any] = json.loads(item["report"]["S"])
+        return stored
     report = await build(key_id, now)
     await save(key_id, report, now)
     return report
@@ -219,7 +231,9 @@ async def build_scheduled(now: float | None = None, *, concurrency: int = 32) ->
     hours = window(now)
     everyone = await gateway_items(hours)
     wanted = set(hours)
-    active = sorted({k for i in everyone if i.get("hour", {}).get("S") in wanted for k in i.get("keys", {}).get("SS", ())})
+    active = sorted(
+        {k for i in everyone if i.get("hour", {}).get("S") in wanted for k in i.get("keys", {}).get("SS", ())}
+    )
     reports: list[tuple[str | None, dict[str, Any]]] = [(None, aggregate(everyone, hours, now, key_id=None))]
     gate = asyncio.Semaphore(concurrency)
     per_call = _BATCH_GET // PERIOD_HOURS
@@ -249,6 +263,14 @@ async def build_scheduled(now: float | None = None, *, concurrency: int = 32) ->
 
 
 __all__ = [
-    "PERIOD", "aggregate", "build", "build_scheduled", "gateway_items", "interval_s", "key_items", "latest", "save",
+    "PERIOD",
+    "aggregate",
+    "build",
+    "build_scheduled",
+    "gateway_items",
+    "interval_s",
+    "key_items",
+    "latest",
+    "save",
     "window",
 ]

@@ -41,7 +41,7 @@ def _colors(report: dict[str, Any]) -> dict[str, str]:
 def _nice_step(top: float) -> float:
     """A round gridline step putting ``top`` under the fourth line."""
     raw = top / 4
-    power = 10 ** math.floor(math.log10(raw))
+    power: float = 10 ** math.floor(math.log10(raw))
     for m in (1, 2, 2.5, 5, 10):
         if m * power >= raw:
             return m * power
@@ -64,8 +64,12 @@ def chart(report: dict[str, Any]) -> str:
     plot_w, plot_h = _W - left - 8, _H - _BOTTOM - _TOP
     slot = plot_w / max(1, len(hourly))
     order = {m: n for n, m in enumerate(colors)}  # stacked in the legend's order, bottom up
-    parts = [f'<svg viewBox="0 0 {_W} {_H}" role="img" aria-label="Hourly spend over 24 hours, stacked by model" '
-             f'xmlns="http://www.w3.org/2000/svg" font-size="10" fill="#667085">']
+    parts = [
+        (
+            f'<svg viewBox="0 0 {_W} {_H}" role="img" aria-label="Hourly spend over 24 hours, stacked by model" '
+            f'xmlns="http://www.w3.org/2000/svg" font-size="10" fill="#667085">'
+        )
+    ]
     for i, label in enumerate(ticks):
         y = _TOP + plot_h - plot_h * i / 4
         parts.append(f'<line x1="{left}" x2="{_W - 8}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e4e7ec"/>')
@@ -73,20 +77,28 @@ def chart(report: dict[str, Any]) -> str:
     for i, bucket in enumerate(hourly):
         x = left + i * slot + slot * 0.15
         y = _TOP + plot_h
-        for model, spend in sorted(bucket["perModel"].items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])):
+        for model, spend in sorted(
+            bucket["perModel"].items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])
+        ):
             h = plot_h * spend / y_max
             if h <= 0:
                 continue
             y -= h
             color = colors.get(model, OTHER_COLOR)
             tip = f"{hour_label(bucket['hour'])} UTC  {model}: {usd(spend)}"
-            parts.append(f'<rect x="{x:.1f}" y="{y:.2f}" width="{slot * 0.7:.1f}" height="{max(h, 0.5):.2f}" '
-                         f'fill="{color}"><title>{escape(tip)}</title></rect>')
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.2f}" width="{slot * 0.7:.1f}" height="{max(h, 0.5):.2f}" '
+                f'fill="{color}"><title>{escape(tip)}</title></rect>'
+            )
         if i % 6 == 0 or i == len(hourly) - 1:
-            parts.append(f'<text x="{x + slot * 0.35:.1f}" y="{_H - 6}" text-anchor="middle">'
-                         f'{escape(hour_label(bucket["hour"]))}</text>')
+            parts.append(
+                f'<text x="{x + slot * 0.35:.1f}" y="{_H - 6}" text-anchor="middle">'
+                f"{escape(hour_label(bucket['hour']))}</text>"
+            )
     parts.append("</svg>")
-    legend = [f'<li><span class="sw" style="background:{c}"></span>{escape(m)}</li>' for m, c in colors.items()]
+    legend = [
+        f'<li><span class="sw" style="background:{c}"></span>{escape(m)}</li>' for m, c in colors.items()
+    ]
     if len(report["perModel"]) > len(colors):
         legend.append(f'<li><span class="sw" style="background:{OTHER_COLOR}"></span>other models</li>')
     return "".join(parts) + '<ul class="legend">' + "".join(legend) + "</ul>"
@@ -116,21 +128,24 @@ def render(report: dict[str, Any]) -> str:
         ("Average cost", usd(report["averageCostUsd"])),
         ("Tokens", count(report["totalTokens"])),
     ]
-    cards_html = "".join(f'<div class="card"><span class="muted">{escape(k)}</span><b>{escape(v)}</b></div>'
-                         for k, v in cards)
+    cards_html = "".join(
+        f'<div class="card"><span class="muted">{escape(k)}</span><b>{escape(v)}</b></div>' for k, v in cards
+    )
     if report["requestCount"]:
-        body = (f'<section class="panel"><h2>Hourly spend by model (UTC)</h2>{chart(report)}</section>'
-                + _totals("By provider", report["perProvider"])
-                + _totals("By app", report["perApp"])
-                + _totals("By model", report["perModel"], _colors(report)))
+        body = (
+            f'<section class="panel"><h2>Hourly spend by model (UTC)</h2>{chart(report)}</section>'
+            + _totals("By provider", report["perProvider"])
+            + _totals("By app", report["perApp"])
+            + _totals("By model", report["perModel"], _colors(report))
+        )
     else:
         body = '<section class="panel empty muted">No requests in the last 24 hours.</section>'
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>Spend report, last 24 h</title><style>{_CSS}</style></head><body><main>"
-        f"<h1>Spend, last 24 hours</h1><div class=\"muted\">{escape(scope)} · generated "
-        f"{escape(report['generatedAt'])}</div><div class=\"cards\">{cards_html}</div>{body}</main></body></html>"
+        f'<h1>Spend, last 24 hours</h1><div class="muted">{escape(scope)} · generated '
+        f'{escape(report["generatedAt"])}</div><div class="cards">{cards_html}</div>{body}</main></body></html>'
     )
 
 

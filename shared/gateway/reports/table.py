@@ -17,7 +17,9 @@ def _rows(title: str, rows: dict[str, dict[str, Any]]) -> list[str]:
     out = [f"{title:<{width}}  {'spend':>12}  {'requests':>9}  {'tokens':>11}", "-" * (width + 40)]
     for name, r in rows.items():
         label = name if len(name) <= width else name[: width - 1] + "…"
-        out.append(f"{label:<{width}}  {usd(r['spendUsd']):>12}  {count(r['requests']):>9}  {count(r['tokens']):>11}")
+        out.append(
+            f"{label:<{width}}  {usd(r['spendUsd']):>12}  {count(r['requests']):>9}  {count(r['tokens']):>11}"
+        )
     return [*out, ""]
 
 
@@ -39,7 +41,9 @@ def render(report: dict[str, Any]) -> str:
     lines += [f"{'hour (UTC)':<10}  {'spend':>12}  {'requests':>9}", "-" * (10 + 26 + _BAR)]
     for b in report["hourly"]:
         bar = "#" * round(_BAR * b["spendUsd"] / top) if top else ""
-        lines.append(f"{hour_label(b['hour']):<10}  {usd(b['spendUsd']):>12}  {count(b['requests']):>9}  {bar}")
+        lines.append(
+            f"{hour_label(b['hour']):<10}  {usd(b['spendUsd']):>12}  {count(b['requests']):>9}  {bar}"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -8,12 +8,13 @@ import time
 
 import httpx
 import pytest
-
 from _ledger import context, outcome, seed
-from gateway.identity import apikeys
+
 from gateway.api.report import router
 from gateway.app import create_app
-from gateway.store import keys, ledger as usage
+from gateway.identity import apikeys
+from gateway.store import keys
+from gateway.store import ledger as usage
 
 ADMIN = "admin-secret-for-tests"
 
@@ -30,7 +31,9 @@ async def api(store, monkeypatch):
     now = time.time()
     await seed([ids["alice"]], now, 9, random.Random(1), spread_s=20 * 3600)
     await seed([ids["bob"]], now, 4, random.Random(2), spread_s=20 * 3600)
-    await usage.record(context(ids["alice"], "<script>alert(1)</script>", now - 60), outcome("gpt-4o-mini", "openai", 9, 9))
+    await usage.record(
+        context(ids["alice"], "<script>alert(1)</script>", now - 60), outcome("gpt-4o-mini", "openai", 9, 9)
+    )
     transport = httpx.ASGITransport(app=create_app(router))
     async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
         yield client, {"alice": alice, "bob": bob}, ids
@@ -76,4 +79,6 @@ async def test_html_is_one_self_contained_escaped_page(api):
     assert "&lt;script&gt;" in html
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)  # nothing fetched from elsewhere
     assert "@import" not in html and "url(" not in html
-    assert (await client.get("/v1/report?format=xml", headers={"x-api-key": plain["alice"]})).status_code == 400
+    assert (
+        await client.get("/v1/report?format=xml", headers={"x-api-key": plain["alice"]})
+    ).status_code == 400

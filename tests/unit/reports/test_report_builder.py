@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-
 from _ledger import ledger, seed
+
 from gateway.reports import builder
 
 KEYS = [f"k{i:02d}" for i in range(6)]
@@ -18,9 +18,15 @@ KEYS = [f"k{i:02d}" for i in range(6)]
 
 def _expected(records: list[dict], now: float, key_id: str | None) -> dict:
     first_hour = builder.window(now)[0]
-    out = {"cost": Decimal(0), "req": 0, "tok": 0,
-           "model": defaultdict(Decimal), "provider": defaultdict(Decimal), "app": defaultdict(Decimal),
-           "hourly": defaultdict(Decimal)}
+    out = {
+        "cost": Decimal(0),
+        "req": 0,
+        "tok": 0,
+        "model": defaultdict(Decimal),
+        "provider": defaultdict(Decimal),
+        "app": defaultdict(Decimal),
+        "hourly": defaultdict(Decimal),
+    }
     for r in records:
         hour = r["created_at"][:13]
         if hour < first_hour or (key_id and r["key_id"] != key_id):
@@ -47,7 +53,7 @@ def _check(report: dict, exp: dict) -> None:
         assert sum(v["requests"] for v in report[field].values()) == exp["req"]
     assert len(report["hourly"]) == 24
     hourly = {b["hour"][:13]: Decimal(str(b["spendUsd"])) for b in report["hourly"] if b["requests"]}
-    assert hourly == {h: v for h, v in exp["hourly"].items()}
+    assert hourly == dict(exp["hourly"])
     for b in report["hourly"]:
         assert sum(Decimal(str(v)) for v in b["perModel"].values()) == Decimal(str(b["spendUsd"]))
     if exp["req"]:
@@ -92,11 +98,14 @@ async def test_only_keys_active_in_the_window_get_a_report(store):
     await seed(["old"], now - 25 * 3600, 3, random.Random(4), spread_s=3600)  # before the window
     stats = await builder.build_scheduled(now)
     assert stats["keys"] == 1
-    from gateway.store.dynamo import call
     from gateway.settings import get_settings
+    from gateway.store.dynamo import call
 
-    got = await call("get_item", TableName=get_settings().usage_table,
-                     Key={"pk": {"S": "KEY#old"}, "sk": {"S": builder.REPORT_SK}})
+    got = await call(
+        "get_item",
+        TableName=get_settings().usage_table,
+        Key={"pk": {"S": "KEY#old"}, "sk": {"S": builder.REPORT_SK}},
+    )
     assert "Item" not in got
 
 

@@ -57,4 +57,4 @@ def test_table_lists_totals_per_model_provider_app_and_hour():
     assert f"requests      {report['requestCount']}" in text
     for name in ("model-0", "prov-1", "web & <b>"):
         assert name in text
-    assert len([l for l in text.splitlines() if l[:2].isdigit() and l[2] == ":"]) == 24
+    assert len([line for line in text.splitlines() if line[:2].isdigit() and line[2] == ":"]) == 24
