@@ -16,19 +16,28 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Receive, Scope, Send
+
 ROOT = Path(__file__).resolve().parent.parent
 CANNED = {
-    "id": "x", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
-    "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi there"}, "finish_reason": "stop"}],
+    "id": "x",
+    "object": "chat.completion",
+    "created": 1,
+    "model": "gpt-4o-mini",
+    "choices": [
+        {"index": 0, "message": {"role": "assistant", "content": "hi there"}, "finish_reason": "stop"}
+    ],
     "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7},
 }
 BODY = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Benchmark me"}], "max_tokens": 16}
 
 
-def _install_stubs() -> object:
+def _install_stubs() -> ASGIApp:
     for p in (str(ROOT / "shared"), str(ROOT / "functions" / "chat_completions")):
         if p not in sys.path:
             sys.path.insert(0, p)
@@ -39,16 +48,16 @@ def _install_stubs() -> object:
     from gateway.context import Principal
     from gateway.store import health
 
-    async def authenticate(headers):  # type: ignore[no-untyped-def]
+    async def authenticate(headers: object) -> Principal:
         return Principal(id="bench")
 
-    async def admit(ctx, request, targets):  # type: ignore[no-untyped-def]
+    async def admit(ctx: object, request: object, targets: object) -> accounting.Admission:
         return accounting.Admission()
 
-    async def settle(ctx, admission, outcome):  # type: ignore[no-untyped-def]
+    async def settle(ctx: object, admission: object, outcome: object) -> None:
         return None
 
-    async def cooling(*a, **k):  # type: ignore[no-untyped-def]
+    async def cooling(*a: object, **k: object) -> set[str]:
         return set()
 
     common.authenticate = authenticate
@@ -63,18 +72,27 @@ async def _measure(n: int, rounds: int) -> dict[str, float]:
     from gateway import http_client
 
     raw = json.dumps(CANNED).encode()
-    upstream = httpx.AsyncClient(transport=httpx.MockTransport(
-        lambda r: httpx.Response(200, content=raw, headers={"content-type": "application/json"})))
+    upstream = httpx.AsyncClient(
+        transport=httpx.MockTransport(
+            lambda r: httpx.Response(200, content=raw, headers={"content-type": "application/json"})
+        )
+    )
     http_client._clients[asyncio.get_running_loop()] = upstream
 
-    async def baseline_app(scope, receive, send):  # type: ignore[no-untyped-def]
+    async def baseline_app(scope: Scope, receive: Receive, send: Send) -> None:
         while (await receive()).get("more_body"):
             pass
         r = await upstream.post("http://up/v1/chat/completions", json=BODY)
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
         await send({"type": "http.response.body", "body": r.content})
 
-    async def run(app, k: int) -> list[float]:  # type: ignore[no-untyped-def]
+    async def run(app: ASGIApp, k: int) -> list[float]:
         out = []
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as c:
             for _ in range(k):

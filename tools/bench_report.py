@@ -21,7 +21,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-MODELS = [("gpt-4o-mini", "openai"), ("claude-sonnet-4-20250514", "anthropic"), ("gemini-2.0-flash", "gemini")]
+MODELS = [
+    ("gpt-4o-mini", "openai"),
+    ("claude-sonnet-4-20250514", "anthropic"),
+    ("gemini-2.0-flash", "gemini"),
+]
 
 
 def _store() -> tuple[str, dict[str, str]]:
@@ -33,10 +37,16 @@ def _store() -> tuple[str, dict[str, str]]:
 
     url, _ = dynamo.start_server()
     names = dynamo.create_tables(load(), url)
-    os.environ.update({
-        "DYNAMODB_ENDPOINT_URL": url, "USAGE_TABLE": names["UsageTable"], "KEYS_TABLE": names["KeysTable"],
-        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1",
-    })
+    os.environ.update(
+        {
+            "DYNAMODB_ENDPOINT_URL": url,
+            "USAGE_TABLE": names["UsageTable"],
+            "KEYS_TABLE": names["KeysTable"],
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+    )
     return url, names
 
 
@@ -60,13 +70,14 @@ def seed(n_keys: int, now: float) -> int:
 
     backend = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
     table, ser = os.environ["USAGE_TABLE"], TypeSerializer()
-    return _seed_into(lambda item: backend.put_item(table, {k: ser.serialize(v) for k, v in item.items()}), n_keys, now)
+    return _seed_into(
+        lambda item: backend.put_item(table, {k: ser.serialize(v) for k, v in item.items()}), n_keys, now
+    )
 
 
 async def _build(now: float, concurrency: int) -> dict[str, Any]:
-    from gateway.context import Principal, RequestContext
+    from gateway.context import Principal, RequestContext, current_context
     from gateway.reports.builder import build_scheduled
-    from gateway.context import current_context
 
     ctx = RequestContext(request_id="bench", principal=Principal(id="bench"))
     current_context.set(ctx)  # counts and times every store call of the build
@@ -95,11 +106,11 @@ class MemoryStore:
             pk, lo, hi = values[":pk"]["S"], values[":a"]["S"], values[":b"]["S"]
             return {"Items": [v for (p, sk), v in self.items.items() if p == pk and lo <= sk <= hi]}
         if operation == "batch_get_item":
-            (table, req), = kw["RequestItems"].items()
+            ((table, req),) = kw["RequestItems"].items()
             found = [self.items.get((k["pk"]["S"], k["sk"]["S"])) for k in req["Keys"]]
             return {"Responses": {table: [f for f in found if f]}}
         if operation == "batch_write_item":
-            (table, reqs), = kw["RequestItems"].items()
+            ((table, reqs),) = kw["RequestItems"].items()
             for r in reqs:
                 item = r["PutRequest"]["Item"]
                 self.items[(item["pk"]["S"], item["sk"]["S"])] = item

@@ -2,6 +2,9 @@
 window, and the gateway's, from the hourly counters."""
 
 import asyncio
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from gateway.observability import MetricUnit, logger, metrics, tracer
 from gateway.reports.builder import build_scheduled
@@ -10,7 +13,7 @@ from gateway.reports.builder import build_scheduled
 @logger.inject_lambda_context
 @tracer().capture_lambda_handler
 @metrics.log_metrics
-def handler(event, context):  # type: ignore[no-untyped-def]
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     stats = asyncio.run(build_scheduled())
     metrics.add_metric(name="ReportsBuilt", unit=MetricUnit.Count, value=stats["reports"])
     metrics.add_metric(name="ReportBuildMs", unit=MetricUnit.Milliseconds, value=stats["ms"])

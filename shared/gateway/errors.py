@@ -50,7 +50,12 @@ class GatewayError(Exception):
         self.extra = extra or {}
 
     def to_envelope(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"message": self.message, "type": self.type, "param": self.param, "code": self.code}
+        body: dict[str, Any] = {
+            "message": self.message,
+            "type": self.type,
+            "param": self.param,
+            "code": self.code,
+        }
         body.update(self.extra)
         return {"error": body}
 
@@ -101,7 +106,9 @@ class ModelNotFoundError(NotFoundError):
     code = "model_not_found"
 
     def __init__(self, model: str) -> None:
-        super().__init__(f"The model `{model}` does not exist or you do not have access to it.", param="model")
+        super().__init__(
+            f"The model `{model}` does not exist or you do not have access to it.", param="model"
+        )
         self.model = model
 
 
@@ -157,7 +164,10 @@ class UpstreamError(GatewayError):
         """One attempt's record, in the shape of the PurAI seed's ``records``."""
         return {
             "provider": self.provider,
-            "response": {"status": self.upstream_status, "data": self.body if self.body is not None else self.message},
+            "response": {
+                "status": self.upstream_status,
+                "data": self.body if self.body is not None else self.message,
+            },
         }
 
 
@@ -176,7 +186,10 @@ class AllProvidersFailedError(GatewayError):
 
     def __init__(self, failures: list[UpstreamError]) -> None:
         last = failures[-1] if failures else None
-        summary = "; ".join(f"{f.provider}: {f.upstream_status or f.code}" for f in failures) or "no provider available"
+        summary = (
+            "; ".join(f"{f.provider}: {f.upstream_status or f.code}" for f in failures)
+            or "no provider available"
+        )
         super().__init__(
             f"Every provider failed ({summary}).",
             extra={

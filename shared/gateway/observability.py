@@ -7,15 +7,19 @@ Secrets never reach a log line: the logger is given no headers, only ids.
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
-
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from aws_lambda_powertools import Tracer
+    from mangum.types import ASGI, LambdaContext, LambdaEvent
+
     from gateway.accounting.admission import Outcome
     from gateway.context import RequestContext
 
@@ -27,13 +31,12 @@ metrics = Metrics(namespace="LLMGateway")
 
 
 @lru_cache(maxsize=1)
-def tracer():  # type: ignore[no-untyped-def]
+def tracer() -> Tracer:
     """The X-Ray tracer, created on first use: importing the X-Ray SDK costs ~190 ms of cold
     start, which the streaming functions (no Lambda handler to wrap) never need to pay."""
     from aws_lambda_powertools import Tracer
 
     return Tracer()
-
 
 
 def record_request(ctx: RequestContext, outcome: Outcome) -> None:
@@ -69,7 +72,7 @@ def unsettled() -> None:
 __all__ = ["MetricUnit", "lambda_handler", "logger", "metrics", "record_request", "tracer", "unsettled"]
 
 
-def lambda_handler(app):  # type: ignore[no-untyped-def]
+def lambda_handler(app: ASGI) -> Callable[[LambdaEvent, LambdaContext], dict[str, Any]]:
     """A Lambda entry point for an ASGI app behind a REST API (buffered responses), observed:
     request-id correlation in logs, an X-Ray segment, and EMF metrics flushed per invocation."""
     from aws_lambda_powertools.logging import correlation_paths
@@ -80,7 +83,7 @@ def lambda_handler(app):  # type: ignore[no-untyped-def]
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer().capture_lambda_handler
     @metrics.log_metrics
-    def handler(event, context):  # type: ignore[no-untyped-def]
+    def handler(event: LambdaEvent, context: LambdaContext) -> dict[str, Any]:
         return asgi(event, context)
 
     return handler

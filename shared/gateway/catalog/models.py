@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from gateway.errors import ModelNotFoundError
 
@@ -93,6 +93,8 @@ class Catalog(BaseModel):
     sources: list[str]
     providers: dict[str, ProviderInfo]
     models: list[ModelInfo]
+    _index: dict[str, ModelInfo] = PrivateAttr(default_factory=dict)
+    """Model id or alias -> model, built once the references check out."""
 
     @model_validator(mode="after")
     def _check_references(self) -> Catalog:
@@ -108,17 +110,17 @@ class Catalog(BaseModel):
         for pid, p in self.providers.items():
             if pid != p.id:
                 raise ValueError(f"provider key {pid!r} does not match its id {p.id!r}")
-        object.__setattr__(self, "_index", {n: m for m in self.models for n in (m.id, *m.aliases)})
+        self._index = {n: m for m in self.models for n in (m.id, *m.aliases)}
         return self
 
     def model(self, model_id: str) -> ModelInfo:
-        found = self._index.get(model_id)  # type: ignore[attr-defined]
+        found = self._index.get(model_id)
         if found is None:
             raise ModelNotFoundError(model_id)
         return found
 
     def find(self, model_id: str) -> ModelInfo | None:
-        return self._index.get(model_id)  # type: ignore[attr-defined]
+        return self._index.get(model_id)
 
     def served_by(self, model: ModelInfo, provider_id: str) -> ServedBy | None:
         return next((s for s in model.providers if s.provider == provider_id), None)
@@ -133,9 +135,23 @@ class Catalog(BaseModel):
 
 # A named deployment takes the OpenAI parameters a typical vLLM/Ollama/LM Studio server accepts.
 _DEPLOYMENT_PARAMS = [
-    "max_tokens", "max_completion_tokens", "temperature", "top_p", "n", "stop", "presence_penalty",
-    "frequency_penalty", "seed", "user", "response_format", "tools", "tool_choice", "parallel_tool_calls",
-    "functions", "function_call", "stream_options",
+    "max_tokens",
+    "max_completion_tokens",
+    "temperature",
+    "top_p",
+    "n",
+    "stop",
+    "presence_penalty",
+    "frequency_penalty",
+    "seed",
+    "user",
+    "response_format",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "functions",
+    "function_call",
+    "stream_options",
 ]
 
 
@@ -157,8 +173,12 @@ def merge_deployments(data: dict[str, Any], deployments: list[dict[str, Any]]) -
         if pid in data["providers"]:
             raise ValueError(f"deployment id {pid!r} is already a provider")
         data["providers"][pid] = {
-            "id": pid, "name": d.get("name", pid), "adapter": d.get("adapter", "openai"),
-            "base_url": d["base_url"], "params": d.get("params", _DEPLOYMENT_PARAMS), "api_key_env": d.get("api_key_env"),
+            "id": pid,
+            "name": d.get("name", pid),
+            "adapter": d.get("adapter", "openai"),
+            "base_url": d["base_url"],
+            "params": d.get("params", _DEPLOYMENT_PARAMS),
+            "api_key_env": d.get("api_key_env"),
         }
         for entry in d.get("models") or ():
             spec = {"id": entry} if isinstance(entry, str) else dict(entry)
@@ -170,10 +190,15 @@ def merge_deployments(data: dict[str, Any], deployments: list[dict[str, Any]]) -
                 model["providers"] = [*model["providers"], served]
                 continue
             model = {
-                "id": spec["id"], "owned_by": pid, "created": 0,
-                "context_window": spec.get("context_window", 8192), "max_output_tokens": spec.get("max_output_tokens", 4096),
-                "tier": spec.get("tier", "cheap"), "capabilities": ["chat-completion", "streaming", "tools"],
-                "pricing": spec.get("pricing") or {"input": 0, "output": 0}, "providers": [served],
+                "id": spec["id"],
+                "owned_by": pid,
+                "created": 0,
+                "context_window": spec.get("context_window", 8192),
+                "max_output_tokens": spec.get("max_output_tokens", 4096),
+                "tier": spec.get("tier", "cheap"),
+                "capabilities": ["chat-completion", "streaming", "tools"],
+                "pricing": spec.get("pricing") or {"input": 0, "output": 0},
+                "providers": [served],
             }
             data["models"].append(model)
             index[spec["id"]] = model

@@ -62,7 +62,9 @@ class Message(BaseModel):
             return self.content
         if not self.content:
             return ""
-        return "".join(p.get("text", "") for p in self.content if isinstance(p, dict) and p.get("type") == "text")
+        return "".join(
+            p.get("text", "") for p in self.content if isinstance(p, dict) and p.get("type") == "text"
+        )
 
 
 class StreamOptions(BaseModel):

@@ -28,8 +28,11 @@ class RouterRequest(BaseModel):
     def to_chat(self, model: str) -> ChatCompletionRequest:
         """The chat completion that runs the decision (``execute: true``)."""
         return ChatCompletionRequest(
-            model=model, messages=self.messages, stream=self.stream,
-            max_tokens=self.max_tokens, temperature=self.temperature,
+            model=model,
+            messages=self.messages,
+            stream=self.stream,
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
         )
 
 

@@ -13,26 +13,28 @@ class FundRequest(BaseModel):
 
 
 class InvoiceView(BaseModel):
-    invoiceId: str  # noqa: N815 - the Pura seed's field names
+    # camelCase field names: the Pura seed's wire names, kept as they are.
+
+    invoiceId: str
     status: str
     """``pending`` until paid, then ``credited`` (the balance has been credited, once)."""
     amount: int
     """Satoshis."""
-    amountUsd: float  # noqa: N815
+    amountUsd: float
     """What the invoice credits, at the rate when it was created."""
-    paymentRequest: str | None = None  # noqa: N815
+    paymentRequest: str | None = None
     """The BOLT11 invoice to pay."""
-    lightningUrl: str | None = None  # noqa: N815
-    invoiceUrl: str | None = None  # noqa: N815
+    lightningUrl: str | None = None
+    invoiceUrl: str | None = None
     backend: str
-    balanceUsd: float | None = None  # noqa: N815
+    balanceUsd: float | None = None
 
 
 class BalanceView(BaseModel):
-    balanceUsd: float  # noqa: N815
+    balanceUsd: float
     """Prepaid USD not yet spent."""
-    availableUsd: float  # noqa: N815
+    availableUsd: float
     """Balance minus holds of requests in flight."""
-    freeRequestsUsed: int  # noqa: N815
-    freeRequestsTotal: int  # noqa: N815
-    satsUsdRate: float  # noqa: N815
+    freeRequestsUsed: int
+    freeRequestsTotal: int
+    satsUsdRate: float
