@@ -22,7 +22,7 @@ _HTTP_CODES = {404: ("invalid_request_error", "unknown_route"), 405: ("invalid_r
 def error_response(exc: GatewayError, request: Request | None = None) -> JSONResponse:
     ctx = getattr(request.state, "ctx", None) if request is not None else None
     # A request that was admitted and then failed still reports its rate-limit windows.
-    headers = {**((ctx.extra.get("limit_headers") or {}) if ctx is not None else {}), **exc.headers}
+    headers = {**(ctx.limit_headers if ctx is not None else {}), **exc.headers}
     rid = getattr(request.state, "request_id", None) if request is not None else None
     if rid:
         headers["x-request-id"] = rid

@@ -1,11 +1,20 @@
-"""Per-request facts every layer may read: who asked, when, and what happened so far."""
+"""Per-request facts every layer may read: who asked, when, and what happened so far.
+
+Everything a later layer needs from an earlier one travels here as a typed field (rate-limit
+headers from admission, the provider and tier that served, parameters dropped), never in a
+free-form dict or a module global.
+"""
 
 from __future__ import annotations
 
 import contextvars
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+from gateway import clock
+
+PrincipalKind = Literal["key", "jwt", "admin"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,28 +22,35 @@ class Principal:
     """Who is calling: an API key's id, or a JWT's ``sub``."""
 
     id: str
-    kind: str = "key"
-    """``key``, ``jwt`` or ``admin``."""
+    kind: PrincipalKind = "key"
     label: str | None = None
     is_admin: bool = False
     limits: dict[str, Any] = field(default_factory=dict)
 
 
+ANONYMOUS = Principal(id="", kind="key", label="anonymous")
+"""The principal of a context before authentication has named one."""
+
+
 @dataclass(slots=True)
 class RequestContext:
     request_id: str
-    principal: Principal
+    principal: Principal = ANONYMOUS
     app_id: str = "Unknown"
     started: float = field(default_factory=time.perf_counter)
-    started_at: float = field(default_factory=time.time)
+    started_at: float = field(default_factory=clock.now)
     first_byte: float | None = None
     attempts: int = 0
     provider: str | None = None
+    """The provider that served (or, for an error, was tried last)."""
+    tier: str | None = None
+    """The catalog tier of the model that served."""
     dropped_params: list[str] = field(default_factory=list)
+    limit_headers: dict[str, str] = field(default_factory=dict)
+    """Rate-limit windows and budget remaining, set at admission and updated at settlement."""
     store_calls: int = 0
     store_ms: float = 0.0
     upstream_ms: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def elapsed_ms(self) -> float:
         return (time.perf_counter() - self.started) * 1000

@@ -20,8 +20,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
     from mangum.types import ASGI, LambdaContext, LambdaEvent
 
-    from gateway.accounting.admission import Outcome
-    from gateway.context import RequestContext
+    from gateway.accounting.record import UsageRecord
 
 # Functions that only read the catalog publish no metric of their own on most invocations.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
@@ -39,7 +38,7 @@ def tracer() -> Tracer:
     return Tracer()
 
 
-def record_request(ctx: RequestContext, outcome: Outcome) -> None:
+def record_request(record: UsageRecord) -> None:
     """EMF metrics of one request, by model and provider: requests, errors, latency, cost.
 
     ``single_metric`` flushes at once with its own dimensions, so requests served
@@ -47,13 +46,13 @@ def record_request(ctx: RequestContext, outcome: Outcome) -> None:
     """
     if is_metrics_disabled():  # single_metric prints regardless; the local stack turns metrics off
         return
-    dims = {"model": outcome.model, "provider": outcome.provider or "none"}
+    dims = {"model": record.model, "provider": record.provider or "none"}
     values = [
         ("Requests", MetricUnit.Count, 1),
-        ("Errors", MetricUnit.Count, 0 if outcome.status == "ok" else 1),
-        ("LatencyMs", MetricUnit.Milliseconds, ctx.elapsed_ms()),
-        ("CostUsd", MetricUnit.NoUnit, float(outcome.cost.total)),
-        ("Tokens", MetricUnit.Count, outcome.usage.prompt_tokens + outcome.usage.completion_tokens),
+        ("Errors", MetricUnit.Count, 0 if record.status == "ok" else 1),
+        ("LatencyMs", MetricUnit.Milliseconds, record.latency_ms),
+        ("CostUsd", MetricUnit.NoUnit, float(record.cost.total)),
+        ("Tokens", MetricUnit.Count, record.tokens),
     ]
     for name, unit, value in values:
         with single_metric(name=name, unit=unit, value=value, namespace=metrics.namespace) as m:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from starlette.responses import Response
 
-from gateway.completion import chat
+from gateway.completion import streaming, unary
+from gateway.completion.plan import plan as plan_completion
 from gateway.api import sse
 from gateway.api.common import gateway_headers
 
@@ -30,27 +31,29 @@ async def serve(
     tier: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """Plan, then stream (SSE) or complete (JSON). ``tier`` replaces the model's catalog tier
-    in X-Gateway-Tier (a routed request reports the prompt's tier); ``headers`` are added."""
-    plan = await chat.plan(body, ctx)
+    """Plan, then stream (SSE) or complete (JSON). X-Gateway-Tier is the tier of the model that
+    served, unless ``tier`` replaces it (a routed request reports the prompt's tier);
+    ``headers`` are added."""
+    plan = await plan_completion(body, ctx)
     extra = headers or {}
     if body.stream:
-        stream = await chat.open_stream(body, ctx, plan)
-        items = chat.chunks(stream, ctx, plan)
+        stream = await streaming.open_stream(ctx, plan)
+        items = streaming.chunks(stream, ctx, plan)
         frames = sse.encode(items, render_chunk)
 
         async def close() -> None:
             # Settle even if the body was never iterated (the response could not start).
             await frames.aclose()
             await items.aclose()
-            await chat.abandon(stream, ctx, plan)
+            await streaming.abandon(stream, ctx, plan)
 
         try:
-            out = gateway_headers(ctx, stream.target.model.id, tier or stream.target.model.tier, None)
+            out = gateway_headers(ctx, stream.target.model.id, tier or ctx.tier, None)
         except BaseException:
             await close()
             raise
         return sse.response(frames, {**out, **extra}, on_close=close)
-    completion = await chat.complete(body, ctx, plan)
-    out = gateway_headers(ctx, completion.model, tier or plan.targets[0].model.tier, completion.usage.total_cost_usd)
+    completion = await unary.complete(ctx, plan)
+    cost = completion.usage.total_cost_usd if completion.usage else None
+    out = gateway_headers(ctx, completion.model, tier or ctx.tier, cost)
     return Response(render(completion), media_type="application/json", headers={**out, **extra})

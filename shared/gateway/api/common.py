@@ -82,7 +82,7 @@ async def read_body(request: Request, model: type[M]) -> M:
 async def context(request: Request) -> RequestContext:
     rid = request_id(request)
     request.state.request_id = rid
-    ctx = RequestContext(request_id=rid, principal=None)  # type: ignore[arg-type]
+    ctx = RequestContext(request_id=rid)
     current_context.set(ctx)
     # Every log line of this request carries its id (Lambda serves one request at a time).
     logger.set_correlation_id(rid)
@@ -108,6 +108,5 @@ def gateway_headers(ctx: RequestContext, model: str, tier: str | None, cost: flo
         headers["x-gateway-cost"] = f"{cost:.9f}".rstrip("0").rstrip(".") or "0"
     if ctx.dropped_params:
         headers["x-gateway-dropped-params"] = ",".join(ctx.dropped_params)
-    # Rate-limit windows and budget remaining, set by gateway.accounting.admission at admission/settlement.
-    headers.update(ctx.extra.get("limit_headers") or {})
+    headers.update(ctx.limit_headers)
     return headers

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from starlette.requests import Request
@@ -21,7 +20,8 @@ from gateway.api.common import read_body, request_id
 from gateway.errors import NotFoundError, PermissionDeniedError, RateLimitError
 from gateway.schemas.keys import KeyCreated, KeyCreateRequest, KeyPatchRequest, KeyView
 from gateway.settings import get_settings
-from gateway.store import accounts as limits, keys
+from gateway import clock
+from gateway.store import accounts, keys
 
 router = APIRouter()
 DEFAULT_CREATES_PER_IP_PER_MIN = 5
@@ -33,7 +33,7 @@ def source_ip(request: Request) -> str:
     return ip or (request.client.host if request.client else "unknown")
 
 
-def view(record: dict[str, Any], account: dict[str, Any] | None = None) -> KeyView:
+def view(record: dict[str, Any], account: accounts.Account | None = None) -> KeyView:
     jwt_sub = record["pk"].removeprefix("JWT#") if record["pk"].startswith("JWT#") else None
     key_id = f"jwt:{jwt_sub}" if jwt_sub else record["key_id"]
     out = KeyView(
@@ -44,10 +44,10 @@ def view(record: dict[str, Any], account: dict[str, Any] | None = None) -> KeyVi
         created_at=record.get("created_at"),
     )
     if account is not None:
-        day = limits.day_of(time.time())
-        out.spend_today_usd = float(limits.usd(account, f"d#{day}#s"))
-        out.requests_today = int(limits.num(account, f"d#{day}#n"))
-        out.free_requests_used = int(limits.num(account, "free_used"))
+        now = clock.now()
+        out.spend_today_usd = float(account.spent_usd(now))
+        out.requests_today = account.requests_on_day(now)
+        out.free_requests_used = account.free_used
     return out
 
 
@@ -73,7 +73,7 @@ async def create_key(request: Request) -> JSONResponse:
             raise PermissionDeniedError("Setting limits on a key needs the gateway's admin key.", code="admin_required")
         per_min = int(get_settings().env.get("KEY_CREATE_PER_IP_PER_MIN") or DEFAULT_CREATES_PER_IP_PER_MIN)
         if not await keys.count_creation(source_ip(request), per_min):
-            wait = max(1, int(60 - time.time() % 60))
+            wait = max(1, int(60 - clock.now() % 60))
             raise RateLimitError(
                 f"Too many keys created from this address: at most {per_min} a minute. Retry in {wait} s.",
                 code="key_creation_rate_limited", headers={"retry-after": str(wait)}, extra={"retry_after": wait},
@@ -88,8 +88,9 @@ async def list_keys(request: Request, limit: int = 100, cursor: str | None = Non
     _begin(request)
     await auth.authenticate_admin(request.headers)
     records, nxt = await keys.list_keys(max(1, min(limit, 100)), cursor)
-    accounts = await limits.get_many([r["key_id"] for r in records]) if records else {}
-    data = [view(r, accounts.get(r["key_id"], {})).model_dump(mode="json", exclude_none=True) for r in records]
+    found = await accounts.get_many([r["key_id"] for r in records]) if records else {}
+    data = [view(r, found[r["key_id"]]).model_dump(mode="json", exclude_none=True)
+            for r in records]
     return _json({"object": "list", "data": data, "next_cursor": nxt}, request)
 
 

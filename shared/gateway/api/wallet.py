@@ -17,7 +17,7 @@ from gateway.api.common import context, read_body
 from gateway.errors import InvalidRequestError, NotFoundError
 from gateway.payments import get_backend, sats_usd_rate
 from gateway.schemas.wallet import BalanceView, FundRequest, InvoiceView
-from gateway.store import accounts as limits, wallet
+from gateway.store import accounts, wallet
 
 router = APIRouter()
 _USD_PLACES = Decimal("0.000000001")
@@ -65,19 +65,19 @@ async def status(request: Request, invoiceId: str | None = None) -> JSONResponse
     if invoice["status"] == "pending" and await get_backend(invoice["backend"]).is_paid(invoice["payment_hash"]):
         await wallet.credit(invoice)  # exactly once, whoever polls first; the others find it credited
         invoice["status"] = "credited"
-    balance = limits.usd(await limits.get(ctx.principal.id), "balance_nusd")
+    balance = (await accounts.get(ctx.principal.id)).balance_usd
     return _json(_view(invoice, balance), ctx)
 
 
 @router.get("/v1/wallet/balance")
 async def balance(request: Request) -> JSONResponse:
     ctx = await context(request)
-    account = await limits.get(ctx.principal.id)
+    account = await accounts.get(ctx.principal.id)
     free_total = ctx.principal.limits.get("free_requests")
     return _json(BalanceView(
-        balanceUsd=float(limits.usd(account, "balance_nusd")),
-        availableUsd=float(limits.usd(account, "available_nusd")),
-        freeRequestsUsed=int(limits.num(account, "free_used")),
+        balanceUsd=float(account.balance_usd),
+        availableUsd=float(account.available_usd),
+        freeRequestsUsed=account.free_used,
         freeRequestsTotal=DEFAULT_FREE_REQUESTS if free_total is None else int(free_total),
         satsUsdRate=float(sats_usd_rate()),
     ), ctx)

@@ -44,7 +44,7 @@ class LocalBackend:
 
     async def mark_paid(self, payment_hash: str) -> bool:
         """Pay the invoice (the local stand-in for a payer's wallet). False if there is no such invoice."""
-        from botocore.exceptions import ClientError
+        from gateway.store.errors import ConditionFailed
 
         try:
             await call(
@@ -56,8 +56,6 @@ class LocalBackend:
                 ExpressionAttributeNames={"#p": "paid"},
                 ExpressionAttributeValues={":t": {"BOOL": True}},
             )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise
+        except ConditionFailed:
+            return False
         return True

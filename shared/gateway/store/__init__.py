@@ -1,1 +1,2 @@
-"""DynamoDB access: keys, usage, and (later) limits and provider health. Nothing else talks to DynamoDB."""
+"""DynamoDB: the one door (``dynamo``), its own error words (``errors``), and what it keeps: keys,
+accounts, the ledger, settlement, provider health, wallet invoices. Nothing else talks to DynamoDB."""

@@ -29,45 +29,46 @@ until the principal's next request, and never causes a wrong refusal.
 
 Stale minute and day attributes are removed by later admissions (those the container saw in
 the item last time), which keeps the item small.
+
+Nobody outside this module spells an attribute name: callers get an ``Account`` (a typed,
+read-only view of the item) and ``Hold``s, and ask for admissions with an ``Ask``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import random
-import time
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import Any
+from typing import Any, Literal
 
 from gateway.settings import get_settings
 from gateway.store.dynamo import call, from_item, to_item
+from gateway.store.errors import ConditionFailed
 
 SK = "ACCT"
 NANO = Decimal(1_000_000_000)
 HOLD_TTL_S = 120
-_CONFLICT_ATTEMPTS = 6
 """How long a reservation may stay open: 4x the 30 s function timeout."""
 _HOLD = "h#"
+_STALE_MEMO_MAX = 10_000
+
+Mode = Literal["free", "paid"]
+"""Who pays for a request: the free tier, or the wallet."""
 
 
-def pk(principal_id: str) -> str:
+def _pk(principal_id: str) -> str:
     return f"ACCT#{principal_id}"
 
 
 def key(principal_id: str) -> dict[str, Any]:
-    return to_item({"pk": pk(principal_id), "sk": SK})
+    """The account item's key (for transactions that touch it beside other items)."""
+    return to_item({"pk": _pk(principal_id), "sk": SK})
 
 
 def to_nano(usd: Decimal) -> int:
     """USD as integer nano-dollars, rounded up (a hold never rounds below the cost it covers)."""
     return int((usd * NANO).to_integral_value(rounding=ROUND_CEILING))
-
-
-def usd(item: dict[str, Any], name: str) -> Decimal:
-    """A nano-dollar attribute of the account item, in USD (0 when absent)."""
-    return Decimal(int(item.get(name) or 0)) / NANO
 
 
 def minute_of(ts: float) -> int:
@@ -83,17 +84,19 @@ def next_midnight(ts: float) -> datetime:
     return d + timedelta(days=1)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Hold:
+    """One open reservation on an account."""
+
     request_id: str
     usd: Decimal
     wallet_usd: Decimal
+    """The part of ``usd`` taken from the wallet's available balance (0 on the free tier)."""
     expires: int
     day: str
     tokens: int
     minute: int
-    mode: str
-    """``free`` or ``paid``."""
+    mode: Mode
 
     def encode(self) -> str:
         return (f"{to_nano(self.usd)}|{to_nano(self.wallet_usd)}|{self.expires}|{self.day}|{self.tokens}|"
@@ -102,11 +105,83 @@ class Hold:
     @classmethod
     def decode(cls, request_id: str, raw: str) -> Hold:
         usd, wallet, expires, day, tok, minute, mode = raw.split("|")
+        if mode not in ("free", "paid"):
+            raise ValueError(f"hold {request_id} has an unknown mode {mode!r}")
         return cls(request_id, Decimal(int(usd)) / NANO, Decimal(int(wallet)) / NANO, int(expires), day, int(tok),
-                   int(minute), mode)
+                   int(minute), "free" if mode == "free" else "paid")
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A principal's account as stored: rate windows, the day's spend, free tier, wallet, holds."""
+
+    principal_id: str
+    _item: dict[str, Any]
+
+    def _num(self, name: str) -> Decimal:
+        return Decimal(self._item.get(name) or 0)
+
+    def _usd(self, name: str) -> Decimal:
+        return Decimal(int(self._item.get(name) or 0)) / NANO
+
+    def requests_in_minute(self, at: float) -> int:
+        """Requests counted in the one-minute window that holds ``at``."""
+        return int(self._num(f"m#{minute_of(at)}#r"))
+
+    def tokens_in_minute(self, at: float) -> int:
+        return int(self._num(f"m#{minute_of(at)}#t"))
+
+    def committed_usd(self, at: float) -> Decimal:
+        """The UTC day's spend plus its open holds: what the daily budget is checked against."""
+        return self._usd(f"d#{day_of(at)}#c")
+
+    def spent_usd(self, at: float) -> Decimal:
+        return self._usd(f"d#{day_of(at)}#s")
+
+    def requests_on_day(self, at: float) -> int:
+        return int(self._num(f"d#{day_of(at)}#n"))
+
+    @property
+    def free_used(self) -> int:
+        """Free-tier requests consumed, ever."""
+        return int(self._num("free_used"))
+
+    @property
+    def balance_usd(self) -> Decimal:
+        return self._usd("balance_nusd")
+
+    @property
+    def available_usd(self) -> Decimal:
+        """The wallet's balance less its open holds."""
+        return self._usd("available_nusd")
+
+    @property
+    def holds(self) -> list[Hold]:
+        return [Hold.decode(k[len(_HOLD):], v) for k, v in self._item.items() if k.startswith(_HOLD)]
+
+    def hold(self, request_id: str) -> Hold | None:
+        raw = self._item.get(_HOLD + request_id)
+        return None if raw is None else Hold.decode(request_id, raw)
+
+    def expired_holds(self, at: float) -> list[Hold]:
+        return [h for h in self.holds if h.expires < at]
+
+    def _stale_names(self, at: float) -> list[str]:
+        """Window attributes no admission will read again (minutes before the last, days before yesterday)."""
+        minute, yesterday = minute_of(at), day_of(at - 86400)
+        out = []
+        for name in self._item:
+            kind, _, rest = name.partition("#")
+            if (kind == "m" and int(rest.split("#")[0]) < minute - 1) or (kind == "d" and rest.split("#")[0] < yesterday):
+                out.append(name)
+        return out
+
+
+def _account(principal_id: str, item: dict[str, Any] | None) -> Account:
+    return Account(principal_id, item or {})
+
+
+@dataclass(frozen=True, slots=True)
 class Ask:
     """What one admission asks for, and the limits it must fit in (None: unlimited)."""
 
@@ -115,37 +190,48 @@ class Ask:
     usd: Decimal
     tokens: int
     now: float
-    mode: str
+    mode: Mode
     rpm: int | None = None
     tpm: int | None = None
     budget: Decimal | None = None
-    free_requests: int = 5000
-    stale: list[str] = field(default_factory=list)
+    free_requests: int = 0
 
 
 class Refused(Exception):
-    """The admission's condition failed; ``item`` is the account as it was."""
+    """The admission's condition failed; ``account`` is the account as it was."""
 
-    def __init__(self, item: dict[str, Any]) -> None:
+    def __init__(self, account: Account) -> None:
         super().__init__("admission refused")
-        self.item = item
+        self.account = account
 
 
-def holds(item: dict[str, Any]) -> list[Hold]:
-    return [Hold.decode(k[len(_HOLD):], v) for k, v in item.items() if k.startswith(_HOLD)]
+class _StaleNames:
+    """Per principal, the window attributes this container saw go stale, removed by the next
+    admission's update. Bounded: past the cap it starts over (a missed removal costs only bytes)."""
+
+    def __init__(self, cap: int = _STALE_MEMO_MAX) -> None:
+        self._names: OrderedDict[str, list[str]] = OrderedDict()
+        self._cap = cap
+
+    def take(self, principal_id: str) -> list[str]:
+        return self._names.get(principal_id, [])
+
+    def remember(self, account: Account, now: float) -> None:
+        self._names[account.principal_id] = account._stale_names(now)
+        self._names.move_to_end(account.principal_id)
+        while len(self._names) > self._cap:
+            self._names.popitem(last=False)
+
+    def clear(self) -> None:
+        self._names.clear()
 
 
-def stale_names(item: dict[str, Any], now: float) -> list[str]:
-    """Window attributes no admission will read again (minutes before the last, days before yesterday)."""
-    minute, yesterday = minute_of(now), day_of(now - 86400)
-    out = []
-    for name in item:
-        kind, _, rest = name.partition("#")
-        if kind == "m" and int(rest.split("#")[0]) < minute - 1:
-            out.append(name)
-        elif kind == "d" and rest.split("#")[0] < yesterday:
-            out.append(name)
-    return out
+_stale = _StaleNames()
+
+
+def forget() -> None:
+    """Drop this container's memory of stale attributes (tests that start from empty tables)."""
+    _stale.clear()
 
 
 class _Expr:
@@ -197,54 +283,37 @@ def _admit_kwargs(ask: Ask) -> dict[str, Any]:
         adds.append(f"{av} {e.v(-wallet)}")
         conds.append(f"{av} >= {e.v(wallet)}")
     update = f"SET {hold_name} = {e.v(hold.encode())} ADD " + ", ".join(adds)
-    if ask.stale:
-        update += " REMOVE " + ", ".join(e.n(s) for s in ask.stale)
-    kw: dict[str, Any] = {
+    stale = _stale.take(ask.principal_id)
+    if stale:
+        update += " REMOVE " + ", ".join(e.n(s) for s in stale)
+    return {
         "TableName": get_settings().keys_table,
         "Key": key(ask.principal_id),
         "UpdateExpression": update,
+        "ConditionExpression": " AND ".join(conds),
         "ExpressionAttributeNames": e.names,
         "ExpressionAttributeValues": e.values,
         "ReturnValues": "ALL_NEW",
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
     }
-    kw["ConditionExpression"] = " AND ".join(conds)
-    return kw
 
 
-async def _update(**kw: Any) -> dict[str, Any]:
-    """UpdateItem, retried when it collides with a settlement transaction on the same item
-    (TransactionConflictException, which botocore does not retry; no change was made)."""
-    from botocore.exceptions import ClientError
-
-    for attempt in range(_CONFLICT_ATTEMPTS):
-        try:
-            return await call("update_item", **kw)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "TransactionConflictException" or \
-                    attempt + 1 == _CONFLICT_ATTEMPTS:
-                raise
-            await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-async def admit(ask: Ask) -> dict[str, Any]:
+async def admit(ask: Ask) -> Account:
     """One conditional UpdateItem: count the request in every window and open its hold.
 
     Returns the account after the update; raises ``Refused`` with the account before it.
     """
-    from botocore.exceptions import ClientError
-
     try:
-        resp = await _update(**_admit_kwargs(ask))
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            item = from_item(exc.response.get("Item") or {})
-            if _HOLD + ask.request_id in item:
-                return item  # applied before (a retried round trip): the account as it left it
-            raise Refused(item) from None
-        raise
-    return from_item(resp["Attributes"])
+        resp = await call("update_item", **_admit_kwargs(ask))
+    except ConditionFailed as exc:
+        account = _account(ask.principal_id, exc.item)
+        _stale.remember(account, ask.now)
+        if account.hold(ask.request_id) is not None:
+            return account  # applied before (a retried round trip): the account as it left it
+        raise Refused(account) from None
+    account = _account(ask.principal_id, from_item(resp["Attributes"]))
+    _stale.remember(account, ask.now)
+    return account
 
 
 def settle_update(principal_id: str, hold: Hold, actual_usd: Decimal, actual_tokens: int, *,
@@ -280,61 +349,65 @@ def settle_update(principal_id: str, hold: Hold, actual_usd: Decimal, actual_tok
     return {"Update": out}
 
 
+def credit_update(principal_id: str, usd: Decimal) -> dict[str, Any]:
+    """The TransactWriteItems ``Update`` that adds ``usd`` to the wallet (balance and available)."""
+    return {"Update": {
+        "TableName": get_settings().keys_table, "Key": key(principal_id),
+        "UpdateExpression": "ADD #b :usd, #a :usd",
+        "ExpressionAttributeNames": {"#b": "balance_nusd", "#a": "available_nusd"},
+        "ExpressionAttributeValues": {":usd": {"N": str(to_nano(usd))}},
+    }}
+
+
 async def release(principal_id: str, hold: Hold) -> bool:
     """Release an expired hold (conditional: exactly once, whoever gets there first)."""
-    from botocore.exceptions import ClientError
-
     e = _Expr()
     h = e.n(_HOLD + hold.request_id)
     adds = [f"{e.n(f'd#{hold.day}#c')} {e.v(-hold.usd)}"]
     if hold.mode == "paid":
         adds.append(f"{e.n('available_nusd')} {e.v(hold.wallet_usd)}")
     try:
-        await _update(
-            TableName=get_settings().keys_table, Key=key(principal_id),
+        await call(
+            "update_item", TableName=get_settings().keys_table, Key=key(principal_id),
             UpdateExpression=f"REMOVE {h} ADD " + ", ".join(adds), ConditionExpression=f"attribute_exists({h})",
             ExpressionAttributeNames=e.names, ExpressionAttributeValues=e.values,
         )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
-        raise
+    except ConditionFailed:
+        return False
     return True
 
 
-async def release_expired(principal_id: str, item: dict[str, Any], now: float | None = None) -> int:
-    now = time.time() if now is None else now
+async def release_expired(account: Account, now: float) -> int:
+    """Release every hold of ``account`` that expired before ``now``; how many this call released."""
     released = 0
-    for hold in holds(item):
-        if hold.expires < now and await release(principal_id, hold):
+    for hold in account.expired_holds(now):
+        if await release(account.principal_id, hold):
             released += 1
     return released
 
 
-async def get(principal_id: str) -> dict[str, Any]:
+async def get(principal_id: str) -> Account:
     resp = await call("get_item", TableName=get_settings().keys_table, Key=key(principal_id), ConsistentRead=True)
-    return from_item(resp["Item"]) if resp.get("Item") else {}
+    return _account(principal_id, from_item(resp["Item"]) if resp.get("Item") else None)
 
 
-async def get_many(principal_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Account items by principal id (BatchGetItem, 100 at a time)."""
-    table, out = get_settings().keys_table, {}
+async def get_many(principal_ids: list[str]) -> dict[str, Account]:
+    """Accounts by principal id (BatchGetItem, 100 at a time); one with no item yet is empty."""
+    table = get_settings().keys_table
+    out = {p: _account(p, None) for p in principal_ids}
     for i in range(0, len(principal_ids), 100):
         keys = [key(p) for p in principal_ids[i:i + 100]]
         while keys:
             resp = await call("batch_get_item", RequestItems={table: {"Keys": keys}})
             for raw in resp.get("Responses", {}).get(table, []):
                 item = from_item(raw)
-                out[item["pk"].removeprefix("ACCT#")] = item
+                pid = str(item["pk"]).removeprefix("ACCT#")
+                out[pid] = _account(pid, item)
             keys = resp.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
     return out
 
 
-def num(item: dict[str, Any], name: str) -> Decimal:
-    return Decimal(item.get(name) or 0)
-
-
 __all__ = [
-    "HOLD_TTL_S", "NANO", "Ask", "Hold", "Refused", "admit", "day_of", "get", "get_many", "holds", "minute_of",
-    "next_midnight", "num", "pk", "release", "release_expired", "settle_update", "stale_names", "to_nano", "usd",
+    "HOLD_TTL_S", "NANO", "Account", "Ask", "Hold", "Mode", "Refused", "admit", "credit_update", "day_of", "forget",
+    "get", "get_many", "key", "minute_of", "next_midnight", "release", "release_expired", "settle_update", "to_nano",
 ]

@@ -17,6 +17,7 @@ from typing import Any
 from gateway.observability import logger
 from gateway.settings import get_settings
 from gateway.store.dynamo import call, from_item, to_item
+from gateway.store.errors import ConditionFailed
 
 SK = "HEALTH"
 
@@ -89,9 +90,7 @@ async def _count(provider: str, now: float) -> dict[str, Any]:
             ExpressionAttributeValues=to_item({":one": 1, ":now": now, ":cutoff": cutoff}),
             ReturnValues="ALL_NEW",
         )
-    except Exception as exc:  # the window is missing or expired: open a new one
-        if _code(exc) != "ConditionalCheckFailedException":
-            raise
+    except ConditionFailed:  # the window is missing or expired: open a new one
         resp = await call(
             "update_item", TableName=s.keys_table, Key=_key(provider),
             UpdateExpression="SET failures = :one, window_start = :now, updated_at = :now, kind = :kind",
@@ -111,15 +110,9 @@ async def _cool(provider: str, now: float) -> dict[str, Any] | None:
             ExpressionAttributeValues=to_item({":until": now + s.health.cooldown_s, ":zero": 0, ":now": now}),
             ReturnValues="ALL_NEW",
         )
-    except Exception as exc:
-        if _code(exc) != "ConditionalCheckFailedException":
-            raise
+    except ConditionFailed:
         return None  # another container cooled it first
     return resp["Attributes"]
-
-
-def _code(exc: Exception) -> str | None:
-    return getattr(exc, "response", {}).get("Error", {}).get("Code")
 
 
 async def record_failure(provider: str, *, now: float | None = None) -> Health:

@@ -17,6 +17,7 @@ from typing import Any
 from gateway.identity import apikeys
 from gateway.settings import get_settings
 from gateway.store.dynamo import call, from_item, to_item
+from gateway.store.errors import ConditionFailed
 
 SK = "KEY"
 INDEX = "by_kind"
@@ -105,8 +106,6 @@ async def upsert_jwt(sub: str, *, label: str | None = None, limits: dict[str, An
 
 async def _update(pk: str, *, label: str | None, limits: dict[str, Any] | None, status: str | None,
                   create: bool) -> dict[str, Any] | None:
-    from botocore.exceptions import ClientError
-
     if create and limits:
         # A nested SET needs its map to exist, and one expression cannot both create and fill it.
         await _update(pk, label=None, limits=None, status=None, create=True)
@@ -139,17 +138,13 @@ async def _update(pk: str, *, label: str | None, limits: dict[str, Any] | None, 
         kw["ConditionExpression"] = "attribute_exists(pk)"
     try:
         resp = await call("update_item", **kw)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return None
-        raise
+    except ConditionFailed:
+        return None
     return from_item(resp["Attributes"])
 
 
 async def count_creation(source_ip: str, per_minute: int) -> bool:
     """Count one self-serve creation from ``source_ip``; False when the minute's allowance is used up."""
-    from botocore.exceptions import ClientError
-
     minute = int(time.time() // 60)
     try:
         await call(
@@ -161,8 +156,6 @@ async def count_creation(source_ip: str, per_minute: int) -> bool:
             ExpressionAttributeValues={":one": {"N": "1"}, ":max": {"N": str(per_minute)},
                                        ":e": {"N": str((minute + 2) * 60)}},
         )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
-        raise
+    except ConditionFailed:
+        return False
     return True

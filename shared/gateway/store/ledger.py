@@ -19,8 +19,6 @@ with the key-id set of a busy hour. Readers sum the shards.
 
 from __future__ import annotations
 
-import asyncio
-import random
 import zlib
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -28,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.settings import get_settings
 from gateway.store.dynamo import call, to_item
+from gateway.store.errors import TransactionCancelled
 
 if TYPE_CHECKING:
-    from gateway.accounting.admission import Outcome
-    from gateway.context import RequestContext
+    from gateway.accounting.record import UsageRecord
 
 GATEWAY_PK = "ALL"
 GATEWAY_SHARDS = 16
@@ -39,7 +37,6 @@ HOURLY_TTL_EXTRA_DAYS = 5
 """Hourly counters outlive the ledger a little (reports over the last days stay whole)."""
 DIMENSIONS = ("model", "provider", "app")
 _MAX_NAME = 128
-_ATTEMPTS = 6
 
 
 def hour_of(ts: float) -> str:
@@ -55,46 +52,43 @@ def key_pk(key_id: str) -> str:
     return f"KEY#{key_id}"
 
 
-def record_item(ctx: RequestContext, outcome: Outcome) -> dict:
+def record_item(record: UsageRecord) -> dict[str, Any]:
+    """The ledger item of one request, as stored (also logged in full when it cannot be stored)."""
     s = get_settings()
-    now = datetime.fromtimestamp(ctx.started_at, UTC)
-    u = outcome.usage
+    at = datetime.fromtimestamp(record.started_at, UTC)
+    u = record.usage
     return {
-        "pk": key_pk(ctx.principal.id),
-        "sk": f"REQ#{now.isoformat(timespec='milliseconds')}#{ctx.request_id}",
+        "pk": key_pk(record.principal_id),
+        "sk": f"REQ#{at.isoformat(timespec='milliseconds')}#{record.request_id}",
         "kind": "request",
-        "request_id": ctx.request_id,
-        "key_id": ctx.principal.id,
-        "app_id": ctx.app_id,
-        "model": outcome.model,
-        "provider": outcome.provider,
-        "status": outcome.status,
-        "error_code": outcome.error_code,
+        "request_id": record.request_id,
+        "key_id": record.principal_id,
+        "app_id": record.app_id,
+        "model": record.model,
+        "provider": record.provider,
+        "status": record.status,
+        "error_code": record.error_code,
         "prompt_tokens": u.prompt_tokens,
         "completion_tokens": u.completion_tokens,
         "cached_tokens": u.cached_tokens,
         "cache_write_tokens": u.cache_write_tokens,
-        "usage_estimated": outcome.estimated,
-        "input_cost_usd": outcome.cost.input,
-        "output_cost_usd": outcome.cost.output,
-        "cache_input_cost_usd": outcome.cost.cache_input,
-        "total_cost_usd": outcome.cost.total,
-        "latency_ms": round(ctx.elapsed_ms(), 2),
-        "ttft_ms": None if ctx.ttft_ms() is None else round(ctx.ttft_ms(), 2),
-        "attempts": ctx.attempts,
-        "created_at": now.isoformat(timespec="milliseconds"),
-        "expires_at": int(ctx.started_at) + s.usage_ttl_days * 86400,
+        "usage_estimated": record.estimated,
+        "input_cost_usd": record.cost.input,
+        "output_cost_usd": record.cost.output,
+        "cache_input_cost_usd": record.cost.cache_input,
+        "total_cost_usd": record.cost.total,
+        "latency_ms": round(record.latency_ms, 2),
+        "ttft_ms": None if record.ttft_ms is None else round(record.ttft_ms, 2),
+        "attempts": record.attempts,
+        "created_at": at.isoformat(timespec="milliseconds"),
+        "expires_at": int(record.started_at) + s.usage_ttl_days * 86400,
     }
 
 
-def counters(ctx: RequestContext, outcome: Outcome) -> dict[str, int | Decimal]:
+def counters(record: UsageRecord) -> dict[str, int | Decimal]:
     """The amounts one request adds to an hourly item, by flat attribute name."""
-    names = {"model": outcome.model, "provider": outcome.provider or "none", "app": ctx.app_id or "Unknown"}
-    amounts: dict[str, int | Decimal] = {
-        "cost": outcome.cost.total,
-        "req": 1,
-        "tok": outcome.usage.prompt_tokens + outcome.usage.completion_tokens,
-    }
+    names = {"model": record.model, "provider": record.provider or "none", "app": record.app_id or "Unknown"}
+    amounts: dict[str, int | Decimal] = {"cost": record.cost.total, "req": 1, "tok": record.tokens}
     out: dict[str, int | Decimal] = dict(amounts)
     for dim in DIMENSIONS:
         name = names[dim][:_MAX_NAME]
@@ -123,21 +117,21 @@ def _add_update(table: str, pk: str, sk: str, amounts: dict[str, Any], sets: dic
     }
 
 
-def settlement_items(ctx: RequestContext, outcome: Outcome) -> list[dict[str, Any]]:
+def settlement_items(record: UsageRecord) -> list[dict[str, Any]]:
     """TransactWriteItems entries for one request: ledger Put (exactly once), key hourly ADD,
     gateway hourly ADD (with the key id added to ``keys``). The Put comes first: a caller that
-    merges these into a larger transaction finds it at the index it inserted it."""
+    merges these into a larger transaction finds it at index 0."""
     s = get_settings()
     table = s.usage_table
-    key_id = ctx.principal.id
-    hour = hour_of(ctx.started_at)
-    expires_at = int(ctx.started_at) + (s.usage_ttl_days + HOURLY_TTL_EXTRA_DAYS) * 86400
-    amounts = counters(ctx, outcome)
+    key_id = record.principal_id
+    hour = hour_of(record.started_at)
+    expires_at = int(record.started_at) + (s.usage_ttl_days + HOURLY_TTL_EXTRA_DAYS) * 86400
+    amounts = counters(record)
     return [
         {
             "Put": {
                 "TableName": table,
-                "Item": to_item(record_item(ctx, outcome)),
+                "Item": to_item(record_item(record)),
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         },
@@ -147,46 +141,22 @@ def settlement_items(ctx: RequestContext, outcome: Outcome) -> list[dict[str, An
     ]
 
 
-def _reasons(exc: Exception) -> list[str]:
-    response = getattr(exc, "response", None) or {}
-    return [r.get("Code", "None") for r in response.get("CancellationReasons", [])]
+LEDGER_INDEX = 0
+"""Where ``settlement_items`` puts the ledger record."""
 
 
-async def transact(items: list[dict[str, Any]], *, ledger_index: int = 0) -> bool:
-    """Run a settlement transaction in one round trip, retrying conflicts on hot counters.
-
-    Returns False when the ledger record at ``ledger_index`` already existed: the request was
-    settled before (perhaps by a retry after an ambiguous failure) and nothing was written.
-    No ClientRequestToken: the ledger's condition already makes a replay harmless.
-    """
-    from botocore.exceptions import ClientError
-
-    for attempt in range(_ATTEMPTS):
-        try:
-            await call("transact_write_items", TransactItems=items)
-            return True
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code")
-            reasons = _reasons(exc)
-            if code == "TransactionCanceledException" and len(reasons) > ledger_index:
-                if reasons[ledger_index] == "ConditionalCheckFailed":
-                    return False
-                if "TransactionConflict" in reasons and attempt + 1 < _ATTEMPTS:
-                    await asyncio.sleep(random.uniform(0, 0.02 * 2**attempt))
-                    continue
-            if code in ("TransactionInProgressException", "TransactionConflictException") and attempt + 1 < _ATTEMPTS:
-                await asyncio.sleep(random.uniform(0, 0.02 * 2**attempt))
-                continue
-            raise
-    return False  # pragma: no cover - the loop returns or raises
-
-
-async def record(ctx: RequestContext, outcome: Outcome) -> bool:
+async def record(record: UsageRecord) -> bool:
     """Write the request's ledger record and counters (one round trip). False if already recorded."""
-    return await transact(settlement_items(ctx, outcome))
+    try:
+        await call("transact_write_items", TransactItems=settlement_items(record))
+    except TransactionCancelled as exc:
+        if exc.failed_at(LEDGER_INDEX):
+            return False
+        raise
+    return True
 
 
 __all__ = [
-    "DIMENSIONS", "GATEWAY_PK", "GATEWAY_SHARDS", "counters", "hour_of", "key_pk", "record", "record_item",
-    "settlement_items", "shard_of", "transact",
+    "DIMENSIONS", "GATEWAY_PK", "GATEWAY_SHARDS", "LEDGER_INDEX", "counters", "hour_of", "key_pk", "record",
+    "record_item", "settlement_items", "shard_of",
 ]

@@ -3,14 +3,12 @@
 A paid invoice is credited exactly once, however often its status is polled and by however
 many containers at once: one transaction flips the invoice ``pending -> credited``
 (conditional on it being ``pending`` and owned by the caller) and adds its USD to the owner's
-account item (``store.limits``: ``balance_nusd`` and ``available_nusd``). A second crediting
+account item (``store.accounts``: its wallet balance and available amount). A second crediting
 attempt fails the condition and changes nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
-import random
 import secrets
 import time
 from datetime import UTC, datetime
@@ -18,8 +16,9 @@ from decimal import Decimal
 from typing import Any
 
 from gateway.settings import get_settings
-from gateway.store import accounts as limits
+from gateway.store import accounts
 from gateway.store.dynamo import call, from_item, to_item
+from gateway.store.errors import TransactionCancelled
 
 SK = "INV"
 INVOICE_TTL_DAYS = 90
@@ -53,40 +52,24 @@ async def get_invoice(invoice_id: str) -> dict[str, Any] | None:
 
 async def credit(invoice: dict[str, Any]) -> bool:
     """Credit a paid invoice to its owner. True if this call credited it, False if it already was."""
-    from botocore.exceptions import ClientError
-
-    table, nano = get_settings().keys_table, {"N": str(limits.to_nano(Decimal(invoice["amount_usd"])))}
-    items = [
-        {"Update": {
-            "TableName": table, "Key": _key(invoice["invoice_id"]),
-            "UpdateExpression": "SET #s = :credited, #at = :now",
-            "ConditionExpression": "#s = :pending AND #o = :owner",
-            "ExpressionAttributeNames": {"#s": "status", "#at": "credited_at", "#o": "owner"},
-            "ExpressionAttributeValues": {
-                ":credited": {"S": "credited"}, ":pending": {"S": "pending"}, ":owner": {"S": invoice["owner"]},
-                ":now": {"S": datetime.now(UTC).isoformat(timespec="seconds")},
-            },
-        }},
-        {"Update": {
-            "TableName": table, "Key": limits.key(invoice["owner"]),
-            "UpdateExpression": "ADD #b :usd, #a :usd",
-            "ExpressionAttributeNames": {"#b": "balance_nusd", "#a": "available_nusd"},
-            "ExpressionAttributeValues": {":usd": nano},
-        }},
-    ]
-    for attempt in range(5):
-        try:
-            await call("transact_write_items", TransactItems=items)
-            return True
-        except ClientError as exc:
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                return False
-            if "TransactionConflict" in reasons and attempt < 4:
-                await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
-                continue
-            raise
-    return False  # pragma: no cover
+    flip = {"Update": {
+        "TableName": get_settings().keys_table, "Key": _key(invoice["invoice_id"]),
+        "UpdateExpression": "SET #s = :credited, #at = :now",
+        "ConditionExpression": "#s = :pending AND #o = :owner",
+        "ExpressionAttributeNames": {"#s": "status", "#at": "credited_at", "#o": "owner"},
+        "ExpressionAttributeValues": {
+            ":credited": {"S": "credited"}, ":pending": {"S": "pending"}, ":owner": {"S": invoice["owner"]},
+            ":now": {"S": datetime.now(UTC).isoformat(timespec="seconds")},
+        },
+    }}
+    add = accounts.credit_update(invoice["owner"], Decimal(invoice["amount_usd"]))
+    try:
+        await call("transact_write_items", TransactItems=[flip, add])
+    except TransactionCancelled as exc:
+        if exc.failed_at(0):
+            return False
+        raise
+    return True
 
 
 __all__ = ["create_invoice", "credit", "get_invoice", "new_invoice_id"]

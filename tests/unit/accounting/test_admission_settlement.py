@@ -2,44 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 
+from gateway import clock as gateway_clock
 from gateway.accounting import admission as accounting
-from gateway.accounting.admission import Outcome
+from gateway.accounting import settlement
 from gateway.accounting.pricing import Cost, price
-from gateway.catalog.models import get_catalog
-from gateway.context import Principal, RequestContext
-from gateway.errors import BudgetExceededError, InsufficientBalanceError, RateLimitError
+from gateway.accounting.settlement import Outcome
 from gateway.accounting.usage import RawUsage
+from gateway.catalog.models import get_catalog
+from gateway.catalog.targets import resolve
+from gateway.context import Principal, RequestContext, current_context
+from gateway.errors import BudgetExceededError, InsufficientBalanceError, RateLimitError
 from gateway.schemas import ChatCompletionRequest
 from gateway.settings import get_settings
 from gateway.store import accounts as limits
-from gateway.context import current_context
-from gateway.catalog.targets import resolve
 
 T0 = 1_800_000_000.0  # a minute boundary plus nothing: 2027-01-15T08:00:00Z
 
 
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def time(self) -> float:
-        return self.now
-
-    def monotonic(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    c = Clock(T0 + 5)
-    monkeypatch.setattr(accounting, "time", c)
-    accounting._paid_until.clear()
-    accounting._stale.clear()
-    return c
+def clock() -> Iterator[gateway_clock.FrozenClock]:
+    accounting.forget()
+    with gateway_clock.frozen(T0 + 5) as c:
+        yield c
+    accounting.forget()
+
+
+async def _settle(ctx: RequestContext, admission: accounting.Admission, outcome: Outcome) -> None:
+    await settlement.settle(ctx, admission, settlement.usage_record(ctx, outcome))
 
 
 def _request(max_tokens: int = 5) -> ChatCompletionRequest:
@@ -80,15 +74,15 @@ async def test_admission_and_settlement_are_one_round_trip_each(store, clock):
     ctx = _ctx("r1", daily_budget_usd=Decimal("1"), rpm=10, tpm=1000)
     admission = await accounting.admit(ctx, req, _targets(req))
     assert ctx.store_calls == 1
-    assert ctx.extra["limit_headers"]["x-ratelimit-remaining-requests"] == "9"
-    assert ctx.extra["limit_headers"]["x-gateway-budget-remaining"] == str(Decimal(1) - HOLD).rstrip("0")
-    await accounting.settle(ctx, admission, _ok(req))
+    assert ctx.limit_headers["x-ratelimit-remaining-requests"] == "9"
+    assert ctx.limit_headers["x-gateway-budget-remaining"] == str(Decimal(1) - HOLD).rstrip("0")
+    await _settle(ctx, admission, _ok(req))
     assert ctx.store_calls == 2
-    assert Decimal(ctx.extra["limit_headers"]["x-gateway-budget-remaining"]) == Decimal(1) - ACTUAL
-    item = await limits.get("k1")
-    day = limits.day_of(clock.now)
-    assert limits.usd(item, f"d#{day}#s") == ACTUAL == limits.usd(item, f"d#{day}#c")
-    assert limits.holds(item) == [] and item["free_used"] == 1
+    assert Decimal(ctx.limit_headers["x-gateway-budget-remaining"]) == Decimal(1) - ACTUAL
+    account = await limits.get("k1")
+    now = clock.now()
+    assert account.spent_usd(now) == ACTUAL == account.committed_usd(now)
+    assert account.holds == [] and account.free_used == 1
 
 
 async def test_a_crashed_requests_hold_expires_and_never_causes_a_wrong_refusal(store, clock):
@@ -98,28 +92,28 @@ async def test_a_crashed_requests_hold_expires_and_never_causes_a_wrong_refusal(
     with pytest.raises(BudgetExceededError) as refused:
         await accounting.admit(_ctx("r2", daily_budget_usd=budget), req, _targets(req))
     assert refused.value.extra["retry_after"] > 0 and refused.value.extra["reset_at"].endswith("T00:00:00+00:00")
-    clock.now += limits.HOLD_TTL_S + 1
+    clock.advance(limits.HOLD_TTL_S + 1)
     ctx = _ctx("r3", daily_budget_usd=budget)
     admission = await accounting.admit(ctx, req, _targets(req))  # the expired hold is released, then admitted
-    item = await limits.get("k1")
-    assert [h.request_id for h in limits.holds(item)] == ["r3"]
-    assert limits.usd(item, f"d#{admission.hold.day}#c") == HOLD
+    account = await limits.get("k1")
+    assert [h.request_id for h in account.holds] == ["r3"]
+    assert account.committed_usd(clock.now()) == HOLD
     # The crashed request comes back after all: it is charged, once, without releasing anything twice.
     late = accounting.Admission(HOLD, limits.Hold("crashed", HOLD, Decimal(0), int(T0), admission.hold.day, 17,
                                                   limits.minute_of(T0), "free"), budget, HOLD)
-    await accounting.settle(_ctx("crashed", daily_budget_usd=budget), late, _ok(req))
-    await accounting.settle(ctx, admission, _ok(req))
-    item = await limits.get("k1")
-    assert limits.usd(item, f"d#{admission.hold.day}#c") == 2 * ACTUAL == limits.usd(item, f"d#{admission.hold.day}#s")
+    await _settle(_ctx("crashed", daily_budget_usd=budget), late, _ok(req))
+    await _settle(ctx, admission, _ok(req))
+    account = await limits.get("k1")
+    assert account.committed_usd(clock.now()) == 2 * ACTUAL == account.spent_usd(clock.now())
 
 
 async def test_release_is_exactly_once(store):
     ask = limits.Ask("k2", "rid", Decimal("0.5"), 10, T0, "free")
-    item = await limits.admit(ask)
-    assert await limits.release_expired("k2", item, now=T0 + limits.HOLD_TTL_S + 1) == 1
-    assert await limits.release_expired("k2", item, now=T0 + limits.HOLD_TTL_S + 1) == 0
+    account = await limits.admit(ask)
+    assert await limits.release_expired(account, T0 + limits.HOLD_TTL_S + 1) == 1
+    assert await limits.release_expired(account, T0 + limits.HOLD_TTL_S + 1) == 0
     after = await limits.get("k2")
-    assert limits.usd(after, f"d#{limits.day_of(T0)}#c") == 0 and limits.holds(after) == []
+    assert after.committed_usd(T0) == 0 and after.holds == []
 
 
 async def test_rpm_window_is_fixed_per_minute(store, clock):
@@ -129,14 +123,13 @@ async def test_rpm_window_is_fixed_per_minute(store, clock):
     with pytest.raises(RateLimitError) as exc:
         await accounting.admit(_ctx("a2", rpm=2), req, _targets(req))
     assert exc.value.extra["retry_after"] == 55 and exc.value.headers["retry-after"] == "55"
-    clock.now += 60
+    clock.advance(60)
     await accounting.admit(_ctx("a3", rpm=2), req, _targets(req))
-    item = await limits.get("k1")
-    assert f"m#{limits.minute_of(T0)}#r" in item  # the previous window, kept one minute
-    clock.now += 120
+    assert (await limits.get("k1")).requests_in_minute(T0) == 2  # the previous window, kept one minute
+    clock.advance(120)
     await accounting.admit(_ctx("a4", rpm=2), req, _targets(req))
     await accounting.admit(_ctx("a5", rpm=2), req, _targets(req))  # removes what a4 saw as stale
-    assert f"m#{limits.minute_of(T0)}#r" not in await limits.get("k1")
+    assert (await limits.get("k1")).requests_in_minute(T0) == 0
 
 
 async def test_free_tier_then_wallet(store, clock):
@@ -144,7 +137,7 @@ async def test_free_tier_then_wallet(store, clock):
 
     req = _request()
     ctx = _ctx("f1", free_requests=1)
-    await accounting.settle(ctx, await accounting.admit(ctx, req, _targets(req)), _ok(req))
+    await _settle(ctx, await accounting.admit(ctx, req, _targets(req)), _ok(req))
     with pytest.raises(InsufficientBalanceError) as exc:
         await accounting.admit(_ctx("f2", free_requests=1), req, _targets(req))
     assert "/v1/wallet/fund" in exc.value.message
@@ -154,10 +147,10 @@ async def test_free_tier_then_wallet(store, clock):
     admission = await accounting.admit(ctx, req, _targets(req))
     assert ctx.store_calls == 1  # this container already knows the free tier is used up
     assert admission.hold.mode == "paid"
-    await accounting.settle(ctx, admission, _ok(req))
-    item = await limits.get("k1")
-    assert limits.usd(item, "balance_nusd") == Decimal("0.4") - ACTUAL == limits.usd(item, "available_nusd")
-    assert item["free_used"] == 1
+    await _settle(ctx, admission, _ok(req))
+    account = await limits.get("k1")
+    assert account.balance_usd == Decimal("0.4") - ACTUAL == account.available_usd
+    assert account.free_used == 1
 
 
 async def test_failed_requests_give_back_their_free_request(store, clock):
@@ -165,9 +158,9 @@ async def test_failed_requests_give_back_their_free_request(store, clock):
     ctx = _ctx("e1")
     admission = await accounting.admit(ctx, req, _targets(req))
     failed = Outcome("error", "gpt-4", None, RawUsage(), Cost(Decimal(0), Decimal(0), Decimal(0)), error_code="x")
-    await accounting.settle(ctx, admission, failed)
-    item = await limits.get("k1")
-    assert item["free_used"] == 0 and limits.usd(item, f"d#{admission.hold.day}#c") == 0
+    await _settle(ctx, admission, failed)
+    account = await limits.get("k1")
+    assert account.free_used == 0 and account.committed_usd(clock.now()) == 0
 
 
 async def test_the_hold_covers_every_choice_of_n(store, clock):
@@ -179,7 +172,7 @@ async def test_the_hold_covers_every_choice_of_n(store, clock):
     ctx = _ctx("n1", daily_budget_usd=budget)
     with pytest.raises(BudgetExceededError):  # else 3 choices settle at more than the budget
         await accounting.admit(ctx, req, _targets(req))
-    assert limits.holds(await limits.get("k1")) == []
+    assert (await limits.get("k1")).holds == []
 
 
 async def test_a_failed_cleanup_after_admission_does_not_strand_the_hold(store, clock, monkeypatch):
@@ -189,7 +182,7 @@ async def test_a_failed_cleanup_after_admission_does_not_strand_the_hold(store, 
 
     req = _request()
     await accounting.admit(_ctx("crashed"), req, _targets(req))  # never settled
-    clock.now += limits.HOLD_TTL_S + 1
+    clock.advance(limits.HOLD_TTL_S + 1)
 
     async def down(*a, **kw):  # type: ignore[no-untyped-def]
         raise StoreUnavailableError("down")
@@ -197,8 +190,8 @@ async def test_a_failed_cleanup_after_admission_does_not_strand_the_hold(store, 
     monkeypatch.setattr(limits, "release_expired", down)
     ctx = _ctx("r2")
     admission = await accounting.admit(ctx, req, _targets(req))
-    await accounting.settle(ctx, admission, _ok(req))
-    assert [h.request_id for h in limits.holds(await limits.get("k1"))] == ["crashed"]
+    await _settle(ctx, admission, _ok(req))
+    assert [h.request_id for h in (await limits.get("k1")).holds] == ["crashed"]
 
 
 async def test_the_hold_covers_a_target_that_drops_max_tokens():

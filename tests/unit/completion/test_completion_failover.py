@@ -9,7 +9,9 @@ import json
 import httpx
 import pytest
 
-from gateway.completion import chat
+from gateway.completion import streaming, unary
+from gateway.completion.plan import plan as plan_completion
+from gateway import clock
 from gateway.catalog.models import get_catalog
 from gateway.context import Principal, RequestContext
 from gateway.schemas import ChatCompletionRequest
@@ -72,8 +74,8 @@ async def _records(rid: str) -> list[dict]:
 
 async def _complete(rid: str, **kw):  # type: ignore[no-untyped-def]
     ctx, req = _ctx(rid), _req(**kw)
-    the_plan = await chat.plan(req, ctx)
-    return ctx, the_plan, await chat.complete(req, ctx, the_plan)
+    the_plan = await plan_completion(req, ctx)
+    return ctx, the_plan, await unary.complete(ctx, the_plan)
 
 
 async def test_refused_connection_fails_over_and_is_billed_once(env):
@@ -86,9 +88,9 @@ async def test_refused_connection_fails_over_and_is_billed_once(env):
 
 async def test_refused_connection_before_the_first_chunk_fails_over_streaming(env):
     ctx, req = _ctx("r2"), _req(model="gpt-4o-mini", fallbacks=["gemini-2.5-flash"], stream=True)
-    the_plan = await chat.plan(req, ctx)
-    stream = await chat.open_stream(req, ctx, the_plan)
-    chunks = [c async for c in chat.chunks(stream, ctx, the_plan)]
+    the_plan = await plan_completion(req, ctx)
+    stream = await streaming.open_stream(ctx, the_plan)
+    chunks = [c async for c in streaming.chunks(stream, ctx, the_plan)]
     assert stream.target.provider_id == "gemini" and ctx.attempts == 2
     assert chunks[-1].usage.completion_tokens > 0
     assert len(await _records("r2")) == 1
@@ -119,7 +121,7 @@ async def test_the_last_option_is_tried_even_while_cooling(env, monkeypatch):
 
 async def test_a_lone_provider_costs_no_health_read(env):
     ctx = _ctx("s1")
-    the_plan = await chat.plan(_req(model="claude-haiku-4-5-20251001"), ctx)
+    the_plan = await plan_completion(_req(model="claude-haiku-4-5-20251001"), ctx)
     assert the_plan.cooling == set() and health.cached("anthropic") == health.Health()
 
 
@@ -152,17 +154,16 @@ async def test_legacy_functions_come_back_as_function_call(env):
 # --- money path: settlement and holds on every path ---------------------------------------------
 
 
-async def _account() -> dict:
-    from gateway.store import accounts as limits
+async def _account():  # type: ignore[no-untyped-def]
+    from gateway.store import accounts
 
-    return await limits.get("k1")
+    return await accounts.get("k1")
 
 
 async def test_stream_client_gone_before_the_first_chunk_is_still_settled(env):
     """The client hangs up before the response body is iterated: the hold is released and the
     request recorded once, rather than the hold leaking until it expires."""
     from gateway.api._serve import serve
-    from gateway.store import accounts as limits
 
     ctx = _ctx("gone1")
     resp = await serve(_req(model="claude-haiku-4-5-20251001", stream=True), ctx)
@@ -175,13 +176,12 @@ async def test_stream_client_gone_before_the_first_chunk_is_still_settled(env):
 
     await resp({"type": "http", "asgi": {"spec_version": "2.0"}}, receive, send)
     assert len(await _records("gone1")) == 1
-    assert limits.holds(await _account()) == []
+    assert (await _account()).holds == []
 
 
 async def test_an_admission_applied_then_answered_500_is_not_counted_twice(env, monkeypatch):
     """DynamoDB applied the admission but answered 500 (InternalServerError: the outcome is
     unknown); the store's retry must not add the hold to the day's committed amount again."""
-    from gateway.store import accounts as limits
     from gateway.store import dynamo
 
     real = dynamo.get_client
@@ -205,11 +205,10 @@ async def test_an_admission_applied_then_answered_500_is_not_counted_twice(env, 
     monkeypatch.setattr(dynamo, "get_client", lambda: Flaky(real()))
     await _complete("dup1", model="claude-haiku-4-5-20251001")
     assert failed
-    acct = await _account()
-    day = next(k for k in acct if k.endswith("#s") and k.startswith("d#"))[: -len("#s")]
-    assert limits.holds(acct) == []
-    assert acct[f"{day}#c"] == acct[f"{day}#s"]  # committed = spent once every hold is closed
-    assert sum(v for k, v in acct.items() if k.startswith("m#") and k.endswith("#r")) == 1
+    acct, now = await _account(), clock.now()
+    assert acct.holds == []
+    assert acct.committed_usd(now) == acct.spent_usd(now) > 0  # committed = spent once every hold is closed
+    assert acct.requests_on_day(now) == 1  # counted once, though the admission reached the store twice
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -217,23 +216,22 @@ async def test_an_unexpected_error_after_admission_still_settles_once(env, monke
     """Anything that escapes the failover loop (a bug in an adapter, a cancellation) must not
     leave the request admitted and unrecorded, its hold open and its free request spent."""
     from gateway.providers import anthropic
-    from gateway.store import accounts as limits
 
     def boom(*a, **kw):  # type: ignore[no-untyped-def]
         raise RuntimeError("adapter bug")
 
     monkeypatch.setattr(anthropic.AnthropicAdapter, "build_request", boom, raising=True)
     ctx, req = _ctx(f"bug{stream}"), _req(model="claude-haiku-4-5-20251001", stream=stream)
-    the_plan = await chat.plan(req, ctx)
+    the_plan = await plan_completion(req, ctx)
     with pytest.raises(RuntimeError):
         if stream:
-            await chat.open_stream(req, ctx, the_plan)
+            await streaming.open_stream(ctx, the_plan)
         else:
-            await chat.complete(req, ctx, the_plan)
+            await unary.complete(ctx, the_plan)
     records = await _records(f"bug{stream}")
     assert len(records) == 1 and records[0]["status"] == "error"
     acct = await _account()
-    assert limits.holds(acct) == [] and acct.get("free_used", 0) == 0
+    assert acct.holds == [] and acct.free_used == 0
 
 
 async def test_a_broken_stream_bills_what_was_delivered_not_the_opening_usage(env):
@@ -244,10 +242,10 @@ async def test_a_broken_stream_bills_what_was_delivered_not_the_opening_usage(en
     httpx.post(f"{env}/_sim/faults", json={"provider": "anthropic", "fault": "disconnect", "count": 1, "after": 8})
     try:
         ctx, req = _ctx("part1"), _req(model="claude-haiku-4-5-20251001", stream=True)
-        the_plan = await chat.plan(req, ctx)
-        stream = await chat.open_stream(req, ctx, the_plan)
+        the_plan = await plan_completion(req, ctx)
+        stream = await streaming.open_stream(ctx, the_plan)
         text = []
-        async for c in chat.chunks(stream, ctx, the_plan):
+        async for c in streaming.chunks(stream, ctx, the_plan):
             if not isinstance(c, Exception):
                 text += [ch.delta.content or "" for ch in c.choices]
     finally:
@@ -261,7 +259,6 @@ async def test_a_stream_whose_response_never_starts_is_still_settled(env):
     """The server cannot start the response (the client is gone: ASGI's send raises OSError)
     so the body is never iterated: the request is still settled once and its hold closed."""
     from gateway.api._serve import serve
-    from gateway.store import accounts as limits
 
     ctx = _ctx("nostart1")
     resp = await serve(_req(model="claude-haiku-4-5-20251001", stream=True), ctx)
@@ -276,4 +273,4 @@ async def test_a_stream_whose_response_never_starts_is_still_settled(env):
     with pytest.raises(Exception):
         await resp({"type": "http", "asgi": {"spec_version": "2.4"}}, receive, send)
     assert len(await _records("nostart1")) == 1
-    assert limits.holds(await _account()) == []
+    assert (await _account()).holds == []

@@ -10,8 +10,8 @@ from typing import Any
 
 import boto3
 
-from gateway.accounting.admission import Outcome
 from gateway.accounting.pricing import Cost
+from gateway.accounting.settlement import Outcome, usage_record
 from gateway.accounting.usage import RawUsage
 from gateway.context import Principal, RequestContext
 from gateway.store import ledger as usage
@@ -47,6 +47,11 @@ def outcome(model: str, provider: str | None, prompt: int, completion: int, stat
     )
 
 
+async def record(ctx: RequestContext, result: Outcome) -> bool:
+    """Write one request's ledger record and counters, as settlement does."""
+    return await usage.record(usage_record(ctx, result))
+
+
 async def seed(keys: list[str], now: float, n: int, rng: random.Random, spread_s: float = 26 * 3600) -> None:
     """``n`` requests spread over ``spread_s`` before ``now`` (by default some outside the 24 h window)."""
     writes = []
@@ -55,7 +60,7 @@ async def seed(keys: list[str], now: float, n: int, rng: random.Random, spread_s
         ts = now - rng.uniform(0, spread_s)
         status = rng.choice(["ok", "ok", "ok", "partial", "cancelled"])
         writes.append(
-            usage.record(
+            record(
                 context(rng.choice(keys), rng.choice(APPS), ts),
                 outcome(model, provider, rng.randint(1, 5000), rng.randint(0, 2000), status),
             )

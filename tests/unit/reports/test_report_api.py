@@ -8,13 +8,12 @@ import time
 
 import httpx
 import pytest
-from _ledger import context, outcome, seed
+from _ledger import context, outcome, record, seed
 
 from gateway.api.report import router
 from gateway.app import create_app
 from gateway.identity import apikeys
 from gateway.store import keys
-from gateway.store import ledger as usage
 
 ADMIN = "admin-secret-for-tests"
 
@@ -31,7 +30,7 @@ async def api(store, monkeypatch):
     now = time.time()
     await seed([ids["alice"]], now, 9, random.Random(1), spread_s=20 * 3600)
     await seed([ids["bob"]], now, 4, random.Random(2), spread_s=20 * 3600)
-    await usage.record(
+    await record(
         context(ids["alice"], "<script>alert(1)</script>", now - 60), outcome("gpt-4o-mini", "openai", 9, 9)
     )
     transport = httpx.ASGITransport(app=create_app(router))

@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from botocore.exceptions import ClientError
 
-from gateway.accounting.admission import Outcome
+from gateway.accounting.settlement import Outcome, usage_record
 from gateway.accounting.pricing import Cost
 from gateway.context import Principal, RequestContext
 from gateway.accounting.usage import RawUsage
 from gateway.store import ledger as usage
 from gateway.store.dynamo import call, from_item
+from gateway.store.errors import StoreError
 
 TS = datetime(2026, 5, 4, 13, 59, 59, tzinfo=UTC).timestamp()
 
@@ -35,7 +35,7 @@ async def _get(pk: str, sk: str) -> dict:
 
 
 def test_settlement_items_are_a_conditional_put_and_two_adds(store):
-    items = usage.settlement_items(_ctx(), _outcome())
+    items = usage.settlement_items(usage_record(_ctx(), _outcome()))
     assert [next(iter(i)) for i in items] == ["Put", "Update", "Update"]
     put, key_hour, all_hour = items[0]["Put"], items[1]["Update"], items[2]["Update"]
     assert put["ConditionExpression"] == "attribute_not_exists(pk)"
@@ -50,9 +50,9 @@ def test_settlement_items_are_a_conditional_put_and_two_adds(store):
 
 
 async def test_record_writes_once_and_counts_once(store):
-    assert await usage.record(_ctx(), _outcome()) is True
-    assert await usage.record(_ctx(), _outcome()) is False  # a replayed settlement
-    await usage.record(_ctx("req_2", app="other"), _outcome("claude", None))
+    assert await usage.record(usage_record(_ctx(), _outcome())) is True
+    assert await usage.record(usage_record(_ctx(), _outcome())) is False  # a replayed settlement
+    await usage.record(usage_record(_ctx("req_2", app="other"), _outcome("claude", None)))
     hour = await _get("KEY#k1", "HOUR#2026-05-04T13")
     assert hour["req"] == 2 and hour["tok"] == 240
     assert hour["cost"] == Decimal("0.000054002")  # exact: two requests at 0.000027001
@@ -68,30 +68,13 @@ async def test_record_writes_once_and_counts_once(store):
     assert hour["expires_at"] == int(TS) + 35 * 86400
 
 
-async def test_conflicts_on_hot_counters_are_retried(store, monkeypatch):
-    real, calls = usage.call, []
-
-    async def flaky(op, **kw):
-        calls.append(op)
-        if len(calls) == 1:
-            raise ClientError({"Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
-                               "CancellationReasons": [{"Code": "None"}, {"Code": "None"},
-                                                       {"Code": "TransactionConflict"}]}, op)
-        return await real(op, **kw)
-
-    monkeypatch.setattr(usage, "call", flaky)
-    assert await usage.record(_ctx("req_c"), _outcome()) is True
-    assert calls == ["transact_write_items", "transact_write_items"]
-    assert (await _get("KEY#k1", "HOUR#2026-05-04T13"))["req"] == 1
-
-
 async def test_other_failures_are_raised(store, monkeypatch):
     async def broken(op, **kw):
-        raise ClientError({"Error": {"Code": "ValidationException", "Message": "item too large"}}, op)
+        raise StoreError("ValidationException", "item too large")
 
     monkeypatch.setattr(usage, "call", broken)
-    with pytest.raises(ClientError):
-        await usage.record(_ctx("req_v"), _outcome())
+    with pytest.raises(StoreError):
+        await usage.record(usage_record(_ctx("req_v"), _outcome()))
 
 
 def test_hour_buckets_are_utc():

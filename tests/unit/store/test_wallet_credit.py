@@ -19,13 +19,14 @@ async def test_concurrent_credits_credit_once(store):
                                       created.payment_request)
     results = await asyncio.gather(*(wallet.credit(inv) for _ in range(12)))
     assert results.count(True) == 1
-    item = await limits.get("k9")
-    assert limits.usd(item, "balance_nusd") == Decimal("1.000000001") == limits.usd(item, "available_nusd")
+    account = await limits.get("k9")
+    assert account.balance_usd == Decimal("1.000000001") == account.available_usd
     assert (await wallet.get_invoice("inv_x"))["status"] == "credited"
 
 
 async def test_an_invoice_credits_only_its_owner(store):
     inv = await wallet.create_invoice("inv_y", "owner", 100, Decimal("0.04"), "local", "h", "lnbc")
     assert await wallet.credit({**inv, "owner": "thief"}) is False
-    assert await limits.get("thief") == {}
+    thief = await limits.get("thief")
+    assert thief.balance_usd == 0 and thief.available_usd == 0
     assert await wallet.credit(inv) is True

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from gateway.accounting.admission import Outcome
+from gateway.accounting.settlement import Outcome, usage_record
 from gateway.accounting.pricing import Cost
 from gateway.context import Principal, RequestContext
 from gateway.accounting.usage import RawUsage
@@ -14,5 +14,5 @@ async def test_zero_cost_request_is_recorded(store):
     ctx = RequestContext(request_id="req-zero", principal=Principal(id="k0"))
     outcome = Outcome(status="ok", model="m", provider="p", usage=RawUsage(5, 3, reported=True),
                       cost=Cost(zero, zero, zero))
-    assert await usage.record(ctx, outcome) is not False
-    assert await usage.record(ctx, outcome) is False  # a replay writes nothing
+    assert await usage.record(usage_record(ctx, outcome)) is not False
+    assert await usage.record(usage_record(ctx, outcome)) is False  # a replay writes nothing

@@ -1,0 +1,56 @@
+"""Planning a completion: the request as adapters will see it, its targets in failover order,
+the providers cooling down, and its admission (limits counted, the worst-case cost held)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gateway.accounting import admission as accounting
+from gateway.catalog import params
+from gateway.catalog.models import get_catalog
+from gateway.catalog.targets import resolve
+from gateway.completion import legacy_functions
+from gateway.settings import get_settings
+from gateway.store import health
+
+if TYPE_CHECKING:
+    from gateway.accounting.admission import Admission
+    from gateway.catalog.targets import Target
+    from gateway.context import RequestContext
+    from gateway.schemas import ChatCompletionRequest
+
+
+def new_id(prefix: str = "chatcmpl") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:24]}"
+
+
+@dataclass(slots=True)
+class Plan:
+    request: ChatCompletionRequest
+    """The request as adapters see it (legacy ``functions`` rewritten onto tools)."""
+    targets: list[Target]
+    admission: Admission
+    legacy: bool = False
+    """The client used ``functions``: answers go back as ``function_call``."""
+    cooling: frozenset[str] = frozenset()
+    """Providers in a shared cooldown when the request was planned (tried last, not skipped)."""
+
+
+async def plan(request: ChatCompletionRequest, ctx: RequestContext) -> Plan:
+    legacy = legacy_functions.uses_functions(request)
+    request = legacy_functions.to_tools(request)
+    targets = resolve(
+        get_catalog(), get_settings(), request.model, provider=request.provider, fallbacks=request.fallbacks
+    )
+    # The first target's refusal is the client's to hear; later targets are skipped instead.
+    params.fit(request, targets[0], drop=bool(request.drop_params))
+    providers = list(dict.fromkeys(t.provider_id for t in targets))
+    # With one provider there is nothing to reorder (the last option is always tried): no read.
+    cooling = await health.cooling(providers) if len(providers) > 1 else set()
+    admission = await accounting.admit(ctx, request, targets)
+    return Plan(request, targets, admission, legacy, frozenset(cooling))
+
+
+__all__ = ["Plan", "new_id", "plan"]

@@ -1,0 +1,68 @@
+"""Settling a completion exactly once, whatever happened: the outcome priced, settled
+shielded from cancellation, and, when the store cannot take it, logged in full instead."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import anyio
+
+from gateway.accounting import pricing, settlement, tokens
+from gateway.accounting.usage import RawUsage
+from gateway.errors import StoreUnavailableError
+from gateway.observability import logger
+from gateway.observability import unsettled as metrics_unsettled
+from gateway.store.ledger import record_item
+
+if TYPE_CHECKING:
+    from gateway.accounting.record import Status
+    from gateway.catalog.targets import Target
+    from gateway.completion.plan import Plan
+    from gateway.context import RequestContext
+    from gateway.schemas import ChatCompletionRequest
+
+_NO_COST = pricing.Cost(Decimal(0), Decimal(0), Decimal(0))
+
+
+def outcome(status: Status, target: Target | None, model: str, usage: RawUsage, *, estimated: bool = False,
+            error_code: str | None = None) -> settlement.Outcome:
+    cost = pricing.price(usage, target.pricing) if target else _NO_COST
+    return settlement.Outcome(status=status, model=model, provider=target.provider_id if target else None,
+                              usage=usage, cost=cost, estimated=estimated, error_code=error_code)
+
+
+def estimate(request: ChatCompletionRequest, usage: RawUsage, completion_text: str) -> tuple[RawUsage, bool]:
+    """The provider's usage, or the gateway's estimate when it reported none (then True)."""
+    if usage.reported:
+        return usage, False
+    return RawUsage(tokens.estimate_prompt(request), tokens.estimate_text(completion_text)), True
+
+
+async def settle(ctx: RequestContext, plan: Plan, result: settlement.Outcome) -> None:
+    # Shielded: a client that hangs up must not cancel its own bill.
+    plan.admission.settled = True
+    record = settlement.usage_record(ctx, result)
+    with anyio.CancelScope(shield=True):
+        try:
+            await settlement.settle(ctx, plan.admission, record)
+        except Exception as exc:  # the store down, or a settlement that kept conflicting
+            # The provider has answered (and charged): the client keeps its answer, and the
+            # record goes to the log in full, flagged for reconciliation, rather than nowhere.
+            reason = "store unavailable" if isinstance(exc, StoreUnavailableError) else type(exc).__name__
+            logger.error(f"usage not settled: {reason}", extra={"unsettled_usage": record_item(record)})
+            metrics_unsettled()
+
+
+async def settle_failure(ctx: RequestContext, plan: Plan, exc: BaseException) -> None:
+    """Whatever escaped an attempt loop before settlement (a client's error found on the way,
+    every provider failing, a bug, a cancellation): nothing was delivered, so the request is
+    settled as an error, once."""
+    if plan.admission.settled:
+        return
+    code = getattr(exc, "code", None) or ("cancelled" if isinstance(exc, asyncio.CancelledError) else "internal_error")
+    await settle(ctx, plan, outcome("error", None, plan.request.model, RawUsage(), error_code=str(code)))
+
+
+__all__ = ["estimate", "outcome", "settle", "settle_failure"]

@@ -1,0 +1,196 @@
+"""A streaming completion: fail over until the first chunk is in hand (nothing has reached the
+client yet), then commit to that provider. A later failure becomes an SSE error event, and
+what was delivered is billed, also when the client goes away."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from gateway import clock
+from gateway.accounting import pricing, tokens
+from gateway.accounting.record import Status
+from gateway.completion import legacy_functions
+from gateway.completion.attempts import attempts, failed, malformed
+from gateway.completion.plan import new_id
+from gateway.completion.settle import estimate, outcome, settle, settle_failure
+from gateway.errors import AllProvidersFailedError, GatewayError, UpstreamError
+from gateway.observability import logger
+from gateway.providers import transport
+from gateway.providers.base import StreamState
+from gateway.schemas import ChatCompletionChunk
+from gateway.store import health
+
+if TYPE_CHECKING:
+    from gateway.catalog.targets import Target
+    from gateway.completion.plan import Plan
+    from gateway.context import RequestContext
+    from gateway.providers.base import Adapter
+    from gateway.schemas import ChatCompletionRequest
+
+
+@dataclass(slots=True)
+class Stream:
+    """A provider stream that has produced its first chunks and is committed to."""
+
+    request: ChatCompletionRequest
+    target: Target
+    adapter: Adapter
+    state: StreamState
+    events: AsyncIterator[Any]
+    stack: AsyncExitStack
+    pending: list[ChatCompletionChunk] = field(default_factory=list)
+
+
+def _parse_event(adapter: Adapter, event: Any, state: StreamState, provider: str) -> list[ChatCompletionChunk]:
+    """The adapter's chunks for one event; an event it cannot read is the provider's failure."""
+    try:
+        return adapter.parse_stream_event(event, state)
+    except GatewayError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise malformed(provider, exc) from exc
+
+
+async def _first_chunks(adapter: Adapter, events: AsyncIterator[Any], state: StreamState,
+                        provider: str) -> list[ChatCompletionChunk]:
+    async for event in events:
+        chunks = _parse_event(adapter, event, state, provider)
+        if chunks or state.done:
+            return chunks
+    raise UpstreamError(f"{provider} ended the stream without sending an event", provider=provider, retryable=True)
+
+
+async def open_stream(ctx: RequestContext, plan: Plan) -> Stream:
+    try:
+        return await _open_stream(ctx, plan)
+    except BaseException as exc:
+        await settle_failure(ctx, plan, exc)
+        raise
+
+
+async def _open_stream(ctx: RequestContext, plan: Plan) -> Stream:
+    failures: list[UpstreamError] = []
+    async for attempt in attempts(plan, ctx):
+        target, adapter = attempt.target, attempt.adapter
+        ctx.provider = attempt.provider
+        stack = AsyncExitStack()
+        state = StreamState(id=new_id(), model=target.model.id, created=int(clock.now()))
+        try:
+            async with asyncio.timeout(attempt.time_left):
+                reply = await stack.enter_async_context(
+                    transport.open_stream(adapter.build_request(attempt.request, target), target)
+                )
+                if reply.events is None:
+                    raise adapter.map_error(reply.status, reply.body, reply.headers)
+                first = await _first_chunks(adapter, reply.events, state, attempt.provider)
+        except (TimeoutError, UpstreamError) as exc:
+            await stack.aclose()
+            if await failed(attempt, exc, failures):
+                continue
+            break
+        except BaseException:
+            await stack.aclose()
+            raise
+        ctx.tier, ctx.dropped_params = target.model.tier, attempt.dropped
+        await health.record_success(target.provider_id)
+        return Stream(attempt.request, target, adapter, state, reply.events, stack, first)
+    raise AllProvidersFailedError(failures)
+
+
+async def abandon(stream: Stream, ctx: RequestContext, plan: Plan) -> None:
+    """A committed stream whose chunks were never read (the response could not start): close
+    the provider stream and settle, unless ``chunks`` already did."""
+    if plan.admission.settled:
+        return
+    with anyio.CancelScope(shield=True):
+        try:
+            await stream.stack.aclose()
+        except Exception:
+            logger.warning("closing an abandoned stream failed", exc_info=True)
+    usage, estimated = estimate(stream.request, stream.state.usage, "")
+    await settle(ctx, plan, outcome("cancelled", stream.target, stream.target.model.id, usage, estimated=estimated))
+
+
+def _has_content(chunk: ChatCompletionChunk) -> bool:
+    """Time to first token is taken at the first content: a role-only chunk does not count."""
+    return any(ch.delta.content or ch.delta.tool_calls or ch.delta.function_call for ch in chunk.choices)
+
+
+def _text_of(chunks: list[ChatCompletionChunk]) -> str:
+    out = []
+    for c in chunks:
+        for ch in c.choices:
+            if ch.delta.content:
+                out.append(ch.delta.content)
+            for tc in ch.delta.tool_calls or ():
+                if tc.function and tc.function.arguments:
+                    out.append(tc.function.arguments)
+    return "".join(out)
+
+
+def _identity(chunk: ChatCompletionChunk) -> ChatCompletionChunk:
+    return chunk
+
+
+async def chunks(stream: Stream, ctx: RequestContext, plan: Plan) -> AsyncIterator[ChatCompletionChunk | GatewayError]:
+    """Every chunk as it arrives, then a final chunk carrying usage and cost.
+
+    A provider failure after the commit is yielded as the error (the caller renders it as an
+    SSE error event). Settlement happens in ``finally``: also when the client goes away.
+    """
+    state, delivered = stream.state, []
+    status: Status = "cancelled"
+    out: Callable[[ChatCompletionChunk], ChatCompletionChunk] = (
+        legacy_functions.chunk_to_legacy if plan.legacy else _identity
+    )
+    try:
+        async with stream.stack:
+            for c in stream.pending:
+                if _has_content(c):
+                    ctx.mark_first_byte()
+                delivered.append(c)
+                yield out(c)
+            try:
+                if not state.done:
+                    async for event in stream.events:
+                        for c in _parse_event(stream.adapter, event, state, stream.target.provider_id):
+                            if _has_content(c):
+                                ctx.mark_first_byte()
+                            delivered.append(c)
+                            yield out(c)
+                        if state.done:
+                            break
+            except UpstreamError as exc:
+                status = "partial"
+                if exc.retryable and exc.provider:
+                    await health.record_failure(exc.provider)
+                yield exc
+                return
+            status = "ok"
+            usage, _ = estimate(stream.request, state.usage, _text_of(delivered))
+            cost = pricing.price(usage, stream.target.pricing)
+            yield ChatCompletionChunk(
+                id=state.id, created=state.created, model=state.model, choices=[], provider=stream.target.provider_id,
+                usage=pricing.to_usage(usage, cost, latency_ms=ctx.elapsed_ms(), ttft_ms=ctx.ttft_ms()),
+            )
+    finally:
+        usage, estimated = estimate(stream.request, state.usage, _text_of(delivered))
+        if status != "ok" and not estimated:
+            # Cut short, the provider's count may be its opening one (Anthropic's message_start
+            # says output_tokens: 1): bill at least what was delivered.
+            seen = tokens.estimate_text(_text_of(delivered))
+            if seen > usage.completion_tokens:
+                usage, estimated = dataclasses.replace(usage, completion_tokens=seen), True
+        if status != "ok" and not delivered:
+            status = "error" if status == "partial" else status
+        await settle(ctx, plan, outcome(status, stream.target, stream.target.model.id, usage, estimated=estimated))
+
+
+__all__ = ["Stream", "abandon", "chunks", "open_stream"]
