@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from gateway.schemas.usage import PromptTokensDetails, Usage
 
 if TYPE_CHECKING:
-    from gateway.catalog.models import Pricing
     from gateway.accounting.usage import RawUsage
+    from gateway.catalog.models import Pricing
 
 _PER_TOKEN = Decimal(1_000_000)
 _QUANTUM = Decimal("0.000000001")  # a nano-dollar: far below any price step

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from starlette.responses import Response
 
-from gateway.completion import streaming, unary
-from gateway.completion.plan import plan as plan_completion
 from gateway.api import sse
 from gateway.api.common import gateway_headers
+from gateway.completion import streaming, unary
+from gateway.completion.plan import plan as plan_completion
 
 if TYPE_CHECKING:
     from gateway.context import RequestContext

@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 
-from gateway.api.route_table import APIRouter
-
 from gateway.api._serve import serve
 from gateway.api.common import context, read_body
+from gateway.api.route_table import APIRouter
 from gateway.schemas import ChatCompletionRequest
 
 if TYPE_CHECKING:

@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from gateway.identity.auth import authenticate
-from gateway.context import RequestContext
+from gateway.context import RequestContext, current_context
 from gateway.errors import InvalidRequestError, PayloadTooLargeError
-from gateway.settings import get_settings
+from gateway.identity.auth import authenticate
 from gateway.observability import logger
-from gateway.context import current_context
+from gateway.settings import get_settings
 
 if TYPE_CHECKING:
     from starlette.requests import Request

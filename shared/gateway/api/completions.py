@@ -5,14 +5,19 @@ from __future__ import annotations
 import json
 
 from starlette.requests import Request
-
-from gateway.api.route_table import APIRouter
 from starlette.responses import Response
 
 from gateway.api._serve import serve
 from gateway.api.chat import route_auto
 from gateway.api.common import context, read_body
-from gateway.schemas import ChatCompletion, ChatCompletionChunk, Completion, CompletionChoice, CompletionRequest
+from gateway.api.route_table import APIRouter
+from gateway.schemas import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    Completion,
+    CompletionChoice,
+    CompletionRequest,
+)
 
 
 def to_completion(c: ChatCompletion) -> Completion:

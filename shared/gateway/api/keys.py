@@ -11,20 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-
-from gateway.api.route_table import APIRouter
 from starlette.responses import JSONResponse
 
-from gateway.identity import apikeys, auth
+from gateway import clock
 from gateway.api.common import read_body, request_id
+from gateway.api.route_table import APIRouter
 from gateway.errors import NotFoundError, PermissionDeniedError, RateLimitError
+from gateway.identity import apikeys, auth
 from gateway.schemas.keys import KeyCreated, KeyCreateRequest, KeyPatchRequest, KeyView
 from gateway.settings import get_settings
-from gateway import clock
 from gateway.store import accounts, keys
 
 router = APIRouter()
-DEFAULT_CREATES_PER_IP_PER_MIN = 5
 
 
 def source_ip(request: Request) -> str:
@@ -71,7 +69,7 @@ async def create_key(request: Request) -> JSONResponse:
     else:
         if given:
             raise PermissionDeniedError("Setting limits on a key needs the gateway's admin key.", code="admin_required")
-        per_min = int(get_settings().env.get("KEY_CREATE_PER_IP_PER_MIN") or DEFAULT_CREATES_PER_IP_PER_MIN)
+        per_min = get_settings().key_creates_per_ip_per_min
         if not await keys.count_creation(source_ip(request), per_min):
             wait = max(1, int(60 - clock.now() % 60))
             raise RateLimitError(

@@ -3,19 +3,18 @@ and GET /v1/providers?model=ID (the Lunar seed's primary/backup list)."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from starlette.requests import Request
-
-from gateway.api.route_table import APIRouter
 from starlette.responses import JSONResponse
 
+from gateway import clock
 from gateway.api.common import context
+from gateway.api.route_table import APIRouter
 from gateway.catalog.models import ModelInfo, Pricing, get_catalog
-from gateway.store import health
 from gateway.catalog.targets import split_model
+from gateway.store import health
 
 router = APIRouter()
 providers_router = APIRouter()
@@ -76,7 +75,7 @@ async def list_providers(request: Request, model: str = "gpt-4o-mini") -> JSONRe
     await context(request)
     catalog = get_catalog()
     info, _ = split_model(catalog, model)
-    now = time.time()
+    now = clock.now()
     states = await health.read([s.provider for s in info.providers], now=now)
     out = []
     for i, served in enumerate(info.providers):

@@ -7,16 +7,14 @@ reads any key's (``?key=<id>``) or the gateway's (``?scope=all``, its default).
 from __future__ import annotations
 
 from starlette.requests import Request
-
-from gateway.api.route_table import APIRouter
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from gateway.api.common import request_id
-from gateway.identity.auth import authenticate
-from gateway.context import Principal, RequestContext
+from gateway.api.route_table import APIRouter
+from gateway.context import Principal, RequestContext, current_context
 from gateway.errors import InvalidRequestError, PermissionDeniedError
+from gateway.identity.auth import authenticate
 from gateway.reports import builder, html
-from gateway.context import current_context
 
 router = APIRouter()
 

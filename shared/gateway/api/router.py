@@ -6,17 +6,16 @@ import json
 
 import anyio
 from starlette.requests import Request
-
-from gateway.api.route_table import APIRouter
 from starlette.responses import JSONResponse, Response
 
-from gateway.semantic_routing import auto as autoroute
 from gateway.api import sse
 from gateway.api._serve import serve
 from gateway.api.common import context, gateway_headers, read_body
+from gateway.api.route_table import APIRouter
 from gateway.catalog.models import get_catalog
 from gateway.schemas import ChatCompletion, ChatCompletionChunk
 from gateway.schemas.router import RouterRequest
+from gateway.semantic_routing import auto as autoroute
 
 router = APIRouter()
 profiles_router = APIRouter()

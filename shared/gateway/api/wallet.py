@@ -8,12 +8,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from starlette.requests import Request
-
-from gateway.api.route_table import APIRouter
 from starlette.responses import JSONResponse
 
 from gateway.accounting.admission import DEFAULT_FREE_REQUESTS
 from gateway.api.common import context, read_body
+from gateway.api.route_table import APIRouter
 from gateway.errors import InvalidRequestError, NotFoundError
 from gateway.payments import get_backend, sats_usd_rate
 from gateway.schemas.wallet import BalanceView, FundRequest, InvoiceView
@@ -43,7 +42,7 @@ def _json(model: InvoiceView | BalanceView, ctx, status: int = 200) -> JSONRespo
 async def fund(request: Request) -> JSONResponse:
     ctx = await context(request)
     body = await read_body(request, FundRequest)
-    backend = get_backend()
+    backend = await get_backend()
     usd = (body.amount * sats_usd_rate()).quantize(_USD_PLACES)
     invoice_id = wallet.new_invoice_id()
     created = await backend.create_invoice(body.amount, f"LLM gateway credit {invoice_id}")
@@ -62,7 +61,7 @@ async def status(request: Request, invoiceId: str | None = None) -> JSONResponse
     invoice = await wallet.get_invoice(invoiceId)
     if invoice is None or invoice.get("owner") != ctx.principal.id:
         raise NotFoundError(f"No invoice `{invoiceId}` for this key.", param="invoiceId")
-    if invoice["status"] == "pending" and await get_backend(invoice["backend"]).is_paid(invoice["payment_hash"]):
+    if invoice["status"] == "pending" and await (await get_backend(invoice["backend"])).is_paid(invoice["payment_hash"]):
         await wallet.credit(invoice)  # exactly once, whoever polls first; the others find it credited
         invoice["status"] = "credited"
     balance = (await accounts.get(ctx.principal.id)).balance_usd

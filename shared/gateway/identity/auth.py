@@ -14,12 +14,12 @@ container: revocation takes effect everywhere within that many seconds.
 from __future__ import annotations
 
 import hmac
-import time
 from typing import TYPE_CHECKING
 
-from gateway.identity import apikeys, jwt_verify
+from gateway import clock
 from gateway.context import Principal
 from gateway.errors import AuthenticationError, PermissionDeniedError
+from gateway.identity import apikeys, jwt_verify
 from gateway.settings import get_settings
 
 if TYPE_CHECKING:
@@ -47,10 +47,10 @@ def _principal(record: dict) -> Principal:
     )
 
 
-def is_admin_key(plain: str) -> bool:
-    from gateway.identity.secretparams import get_secret
+async def is_admin_key(plain: str) -> bool:
+    from gateway.identity.secretparams import secret
 
-    admin = get_secret("GATEWAY_ADMIN_KEY")
+    admin = await secret("GATEWAY_ADMIN_KEY")
     return bool(admin) and hmac.compare_digest(plain.encode(), admin.encode())
 
 
@@ -67,9 +67,9 @@ async def _jwt_principal(token: str) -> tuple[Principal | None, float]:
     """(principal or None if its record is revoked, the token's expiry as a monotonic deadline)."""
     from gateway.store import keys
 
-    claims = jwt_verify.verify(token)
+    claims = await jwt_verify.verify(token)
     record = await keys.get_jwt(claims["sub"])
-    expires = time.monotonic() + max(0.0, float(claims["exp"]) - time.time())
+    expires = clock.monotonic() + max(0.0, float(claims["exp"]) - clock.now())
     if record is not None and record.get("status", "active") != "active":
         return None, expires
     limits = dict((record or {}).get("limits") or {})
@@ -83,10 +83,10 @@ async def authenticate(headers: Mapping[str, str], *, allow_admin: bool = False)
             "Missing API key: send it as `x-api-key: <key>` or `Authorization: Bearer <key>`.",
             code="missing_api_key",
         )
-    if allow_admin and not plain.startswith(apikeys.PREFIX) and is_admin_key(plain):
+    if allow_admin and not plain.startswith(apikeys.PREFIX) and await is_admin_key(plain):
         return ADMIN
     key_hash = apikeys.hash_key(plain)
-    now = time.monotonic()
+    now = clock.monotonic()
     hit = _cache.get(key_hash)
     if hit is not None and hit[0] > now:
         principal = hit[1]

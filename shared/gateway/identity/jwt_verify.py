@@ -29,18 +29,18 @@ def _jwks_client(url: str) -> Any:
     return jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5)
 
 
-def _config() -> tuple[str, str, str | None, str | None]:
-    env = get_settings().env
-    pem = (env.get("JWT_PUBLIC_KEY_PEM") or "").replace("\\n", "\n") or None
-    return env.get("JWT_ISSUER", ""), env.get("JWT_AUDIENCE", ""), env.get("JWT_JWKS_URL") or None, pem
+async def verify(token: str) -> dict[str, Any]:
+    """The token's claims; raises ``AuthenticationError`` (401) for anything not valid.
 
-
-def verify(token: str) -> dict[str, Any]:
-    """The token's claims; raises ``AuthenticationError`` (401) for anything not valid."""
+    With a JWKS URL the signing key may have to be fetched (PyJWKClient caches it): that
+    blocking fetch runs in a worker thread, never on the event loop other requests share.
+    """
+    import anyio
     import jwt
 
-    issuer, audience, jwks_url, pem = _config()
-    if not issuer or not audience or not (jwks_url or pem):
+    config = get_settings().jwt
+    issuer, audience, jwks_url, pem = config.issuer, config.audience, config.jwks_url, config.public_key_pem
+    if not config.configured:
         raise AuthenticationError("JWT authentication is not configured on this gateway.", code="invalid_token")
     try:
         header = jwt.get_unverified_header(token)
@@ -48,7 +48,11 @@ def verify(token: str) -> dict[str, Any]:
             raise AuthenticationError(
                 f"JWT algorithm {header.get('alg')!r} is not accepted (use RS256 or ES256).", code="invalid_token"
             )
-        key: Any = pem if pem else _jwks_client(jwks_url).get_signing_key_from_jwt(token).key
+        if pem:
+            key: Any = pem
+        else:
+            assert jwks_url is not None  # configured: a PEM or a JWKS URL
+            key = (await anyio.to_thread.run_sync(_jwks_client(jwks_url).get_signing_key_from_jwt, token)).key
         claims = jwt.decode(
             token, key, algorithms=ALGORITHMS, audience=audience, issuer=issuer, leeway=_LEEWAY_S,
             options={"require": ["exp", "sub", "iss", "aud"]},

@@ -11,35 +11,27 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from gateway.errors import GatewayError
-from gateway.settings import get_settings
+from gateway.settings import DEFAULT_SATS_USD_RATE, get_settings
 
 if TYPE_CHECKING:
     from gateway.payments.base import PaymentBackend
 
-DEFAULT_SATS_USD_RATE = Decimal("0.0004")
-
-
 def sats_usd_rate() -> Decimal:
-    raw = get_settings().env.get("SATS_USD_RATE")
-    try:
-        rate = Decimal(raw) if raw else DEFAULT_SATS_USD_RATE
-    except ArithmeticError:
-        rate = DEFAULT_SATS_USD_RATE
-    return rate if rate > 0 else DEFAULT_SATS_USD_RATE
+    return get_settings().payments.sats_usd_rate
 
 
-def get_backend(name: str | None = None) -> PaymentBackend:
-    env = get_settings().env
-    name = name or env.get("PAYMENT_BACKEND") or ("lnbits" if env.get("LNBITS_URL") else "local")
+async def get_backend(name: str | None = None) -> PaymentBackend:
+    config = get_settings().payments
+    name = name or config.backend
     if name == "local":
         from gateway.payments.local import LocalBackend
 
         return LocalBackend()
     if name == "lnbits":
-        from gateway.identity.secretparams import get_secret
+        from gateway.identity.secretparams import secret
         from gateway.payments.lnbits import LnbitsBackend
 
-        url, key = env.get("LNBITS_URL"), get_secret("LNBITS_API_KEY")
+        url, key = config.lnbits_url, await secret("LNBITS_API_KEY")
         if not url or not key:
             raise GatewayError("The LNbits payment backend is not configured (LNBITS_URL, LNBITS_API_KEY).")
         return LnbitsBackend(url, key)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from gateway import clock
 from gateway.settings import get_settings
 from gateway.store.dynamo import call
 from gateway.store.ledger import DIMENSIONS, GATEWAY_PK, hour_of, key_pk
@@ -33,10 +34,7 @@ _BATCH_GET = 100  # BatchGetItem's limit: four keys' 24 hours per call
 
 
 def interval_s() -> float:
-    try:
-        return float(get_settings().env.get("REPORT_INTERVAL_S", DEFAULT_INTERVAL_S))
-    except ValueError:
-        return DEFAULT_INTERVAL_S
+    return get_settings().report_interval_s
 
 
 def window(now: float) -> list[str]:
@@ -170,7 +168,7 @@ def _pk(key_id: str | None) -> str:
 
 async def build(key_id: str | None, now: float | None = None) -> dict[str, Any]:
     """Build (not store) the report of one key, or of the whole gateway when ``key_id`` is None."""
-    now = time.time() if now is None else now
+    now = clock.now() if now is None else now
     hours = window(now)
     items = (await key_items([key_id], hours))[key_id] if key_id else await gateway_items(hours)
     return aggregate(items, hours, now, key_id=key_id)
@@ -196,7 +194,7 @@ async def latest(
     key_id: str | None, *, max_age_s: float | None = None, now: float | None = None
 ) -> dict[str, Any]:
     """The stored report, or a fresh one (built and stored) when it is missing or older than the interval."""
-    now = time.time() if now is None else now
+    now = clock.now() if now is None else now
     max_age_s = interval_s() if max_age_s is None else max_age_s
     got = await call(
         "get_item",
@@ -227,7 +225,7 @@ async def _write_batch(items: list[dict[str, Any]]) -> None:
 async def build_scheduled(now: float | None = None, *, concurrency: int = 32) -> dict[str, Any]:
     """The scheduled job: the gateway's report and one per key active in the window, all stored."""
     started = time.perf_counter()
-    now = time.time() if now is None else now
+    now = clock.now() if now is None else now
     hours = window(now)
     everyone = await gateway_items(hours)
     wanted = set(hours)

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from gateway import clock
 from gateway.context import current_context
 from gateway.errors import StoreUnavailableError
 from gateway.http_client import get_client
@@ -50,8 +51,8 @@ def reset_client() -> None:
 
 def _creds() -> _sigv4.Credentials:
     global _credentials, _credentials_at
-    if _credentials is None or time.monotonic() - _credentials_at > _CREDENTIALS_TTL_S:
-        _credentials, _credentials_at = _sigv4.credentials(), time.monotonic()
+    if _credentials is None or clock.monotonic() - _credentials_at > _CREDENTIALS_TTL_S:
+        _credentials, _credentials_at = _sigv4.credentials(), clock.monotonic()
     return _credentials
 
 

@@ -10,10 +10,10 @@ view shows failures to clear. Store errors never fail a request: health is advic
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
+from gateway import clock
 from gateway.observability import logger
 from gateway.settings import get_settings
 from gateway.store.dynamo import call, from_item, to_item
@@ -58,7 +58,7 @@ def cached(provider: str) -> Health:
 
 async def read(providers: list[str], *, now: float | None = None) -> dict[str, Health]:
     """Each provider's health, from the cache where it is fresh, else in one BatchGetItem."""
-    now = time.time() if now is None else now
+    now = clock.now() if now is None else now
     ttl = get_settings().health.cache_ttl_s
     stale = sorted({p for p in providers if p not in _cache or now - _cache[p][0] >= ttl})
     if stale:
@@ -75,7 +75,7 @@ async def read(providers: list[str], *, now: float | None = None) -> dict[str, H
 
 
 async def cooling(providers: list[str], *, now: float | None = None) -> set[str]:
-    now = time.time() if now is None else now
+    now = clock.now() if now is None else now
     return {p for p, h in (await read(providers, now=now)).items() if h.cooling(now)}
 
 
@@ -117,7 +117,7 @@ async def _cool(provider: str, now: float) -> dict[str, Any] | None:
 
 async def record_failure(provider: str, *, now: float | None = None) -> Health:
     """Count one retryable failure; start a cooldown when the window's count reaches the threshold."""
-    now = time.time() if now is None else now
+    now = clock.now() if now is None else now
     try:
         item = await _count(provider, now)
         if int(item.get("failures", {}).get("N", 0)) >= get_settings().health.failures:
@@ -130,7 +130,7 @@ async def record_failure(provider: str, *, now: float | None = None) -> Health:
 
 async def record_success(provider: str, *, now: float | None = None) -> None:
     """Clear the failure count, but only when this container's view shows one (else no write)."""
-    now = time.time() if now is None else now
+    now = clock.now() if now is None else now
     view = cached(provider)
     if not view.failures and not view.cooldown_until:
         return

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from datetime import UTC, datetime
 from typing import Any
 
+from gateway import clock
 from gateway.identity import apikeys
 from gateway.settings import get_settings
 from gateway.store.dynamo import call, from_item, to_item
@@ -145,7 +145,7 @@ async def _update(pk: str, *, label: str | None, limits: dict[str, Any] | None, 
 
 async def count_creation(source_ip: str, per_minute: int) -> bool:
     """Count one self-serve creation from ``source_ip``; False when the minute's allowance is used up."""
-    minute = int(time.time() // 60)
+    minute = int(clock.now() // 60)
     try:
         await call(
             "update_item", TableName=get_settings().keys_table,

@@ -10,11 +10,11 @@ attempt fails the condition and changes nothing.
 from __future__ import annotations
 
 import secrets
-import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from gateway import clock
 from gateway.settings import get_settings
 from gateway.store import accounts
 from gateway.store.dynamo import call, from_item, to_item
@@ -38,7 +38,7 @@ async def create_invoice(invoice_id: str, owner: str, amount_sats: int, amount_u
         "pk": f"INV#{invoice_id}", "sk": SK, "invoice_id": invoice_id, "owner": owner, "status": "pending",
         "amount_sats": amount_sats, "amount_usd": amount_usd, "backend": backend, "payment_hash": payment_hash,
         "payment_request": payment_request, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "expires_at": int(time.time()) + INVOICE_TTL_DAYS * 86400,
+        "expires_at": int(clock.now()) + INVOICE_TTL_DAYS * 86400,
     }
     await call("put_item", TableName=get_settings().keys_table, Item=to_item(record),
                ConditionExpression="attribute_not_exists(pk)")

@@ -44,10 +44,10 @@ def _claims(**over) -> dict:  # type: ignore[no-untyped-def]
     return {"sub": "u1", "iss": ISS, "aud": AUD, "exp": int(time.time()) + 60, **over}
 
 
-def test_rs256_with_a_pem_and_every_refusal(env):
+async def test_rs256_with_a_pem_and_every_refusal(env):
     private, public = _pems(rsa.generate_private_key(public_exponent=65537, key_size=2048))
     env(JWT_ISSUER=ISS, JWT_AUDIENCE=AUD, JWT_PUBLIC_KEY_PEM=public.replace("\n", "\\n"))  # one-line env form
-    assert jwt_verify.verify(jwt.encode(_claims(), private, algorithm="RS256"))["sub"] == "u1"
+    assert (await jwt_verify.verify(jwt.encode(_claims(), private, algorithm="RS256")))["sub"] == "u1"
     refused = {
         "token_expired": jwt.encode(_claims(exp=int(time.time()) - 120), private, algorithm="RS256"),
         "audience": jwt.encode(_claims(aud="other"), private, algorithm="RS256"),
@@ -58,14 +58,14 @@ def test_rs256_with_a_pem_and_every_refusal(env):
     }
     for name, token in refused.items():
         with pytest.raises(AuthenticationError) as exc:
-            jwt_verify.verify(token)
+            await jwt_verify.verify(token)
         assert exc.value.status == 401, name
     with pytest.raises(AuthenticationError) as exc:
-        jwt_verify.verify(refused["token_expired"])
+        await jwt_verify.verify(refused["token_expired"])
     assert exc.value.code == "token_expired"
 
 
-def test_es256_through_a_jwks_url(env):
+async def test_es256_through_a_jwks_url(env):
     key = ec.generate_private_key(ec.SECP256R1())
     private, _ = _pems(key)
     jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
@@ -86,16 +86,16 @@ def test_es256_through_a_jwks_url(env):
     try:
         env(JWT_ISSUER=ISS, JWT_AUDIENCE=AUD, JWT_JWKS_URL=f"http://127.0.0.1:{server.server_port}/jwks.json")
         token = jwt.encode(_claims(sub="svc"), private, algorithm="ES256", headers={"kid": "k1"})
-        assert jwt_verify.verify(token)["sub"] == "svc"
+        assert (await jwt_verify.verify(token))["sub"] == "svc"
         unknown_kid = jwt.encode(_claims(), private, algorithm="ES256", headers={"kid": "nope"})
         with pytest.raises(AuthenticationError):
-            jwt_verify.verify(unknown_kid)
+            await jwt_verify.verify(unknown_kid)
     finally:
         server.shutdown()
 
 
-def test_unconfigured_gateway_refuses_jwts(env):
+async def test_unconfigured_gateway_refuses_jwts(env):
     env()
     private, _ = _pems(rsa.generate_private_key(public_exponent=65537, key_size=2048))
     with pytest.raises(AuthenticationError):
-        jwt_verify.verify(jwt.encode(_claims(), private, algorithm="RS256"))
+        await jwt_verify.verify(jwt.encode(_claims(), private, algorithm="RS256"))

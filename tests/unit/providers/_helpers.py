@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 from collections.abc import Iterable
@@ -15,7 +14,7 @@ from gateway.catalog.models import get_catalog
 from gateway.catalog.targets import resolve
 from gateway.providers.base import SSEEvent, StreamState
 from gateway.schemas import ChatCompletionRequest
-from gateway.settings import get_settings
+from gateway.settings import from_env
 
 if TYPE_CHECKING:
     from gateway.catalog.targets import Target
@@ -37,7 +36,7 @@ WEATHER = {
 
 def target(spec: str, **env: str) -> Target:
     """The first target of ``provider/model`` from the real catalog, with test API keys (and ``env``)."""
-    settings = dataclasses.replace(get_settings(), env={**KEYS, **env})
+    settings = from_env({**KEYS, **env})
     return resolve(get_catalog(), settings, spec)[0]
 
 
