@@ -142,40 +142,59 @@ def sim(stack: Stack) -> Iterator[Stack]:
     stack.clear_faults()
 
 
-def _drop_tables(url: str) -> None:
+@pytest.fixture(scope="session")
+def dynamodb() -> Iterator[str]:
+    """One local DynamoDB (moto) for the whole run; ``store`` empties it before each test."""
+    from local import dynamo
+
+    url, server = dynamo.start_server()
+    try:
+        yield url
+    finally:
+        server.shutdown()
+
+
+def _fresh_tables(url: str) -> dict[str, str]:
+    """Drop every table and create the template's again: each test starts from empty tables."""
     import boto3
+
+    from local import dynamo
+    from local.template import load
 
     client = boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1",
                           aws_access_key_id="local", aws_secret_access_key="local")
     for name in client.list_tables().get("TableNames", []):
         client.delete_table(TableName=name)
+    return dynamo.create_tables(load(), url)
+
+
+def _forget_caches() -> None:
+    """Per-container memories (key lookups, provider health, paid mode, stale windows) start empty."""
+    from gateway.accounting import admission
+    from gateway.identity import auth
+    from gateway.settings import get_settings
+    from gateway.store import dynamo as gw_dynamo
+    from gateway.store import health
+
+    get_settings.cache_clear()
+    gw_dynamo.reset_client()
+    auth.forget()
+    health.forget()
+    admission.forget()
 
 
 @pytest.fixture
-def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """A fresh local DynamoDB with the template's tables, wired into gateway.settings."""
-    from local import dynamo
-    from local.template import load
-
-    url, server = dynamo.start_server()
-    _drop_tables(url)  # moto's backend is per process, not per server: start from empty tables
-    names = dynamo.create_tables(load(), url)
-    monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", url)
+def store(dynamodb: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """Empty tables in the run's local DynamoDB, wired into gateway.settings."""
+    names = _fresh_tables(dynamodb)
+    monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", dynamodb)
     monkeypatch.setenv("KEYS_TABLE", names["KeysTable"])
     monkeypatch.setenv("USAGE_TABLE", names["UsageTable"])
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    from gateway.identity import auth
-    from gateway.settings import get_settings
-    from gateway.store import dynamo as gw_dynamo
-
-    get_settings.cache_clear()
-    gw_dynamo.reset_client()
-    auth.forget()
+    _forget_caches()
     try:
-        yield {"url": url, **names}
+        yield {"url": dynamodb, **names}
     finally:
-        server.shutdown()
-        get_settings.cache_clear()
-        gw_dynamo.reset_client()
+        _forget_caches()
