@@ -33,10 +33,14 @@ def _rsa_pems() -> tuple[str, str]:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private, public
 
 
@@ -47,7 +51,9 @@ def _free_port() -> int:
 
 
 class Stack:
-    def __init__(self, base_url: str, api_key: str, simulator_url: str, dynamodb_url: str, proc: subprocess.Popen) -> None:
+    def __init__(
+        self, base_url: str, api_key: str, simulator_url: str, dynamodb_url: str, proc: subprocess.Popen
+    ) -> None:
         self.base_url = base_url
         self.api_key = api_key
         self.simulator_url = simulator_url
@@ -63,7 +69,10 @@ class Stack:
         return httpx.Client(base_url=self.base_url.removesuffix("/v1"), timeout=30)
 
     def fault(self, provider: str, fault: str, count: int = 1, **kw: Any) -> None:
-        httpx.post(f"{self.simulator_url}/_sim/faults", json={"provider": provider, "fault": fault, "count": count, **kw})
+        httpx.post(
+            f"{self.simulator_url}/_sim/faults",
+            json={"provider": provider, "fault": fault, "count": count, **kw},
+        )
 
     def clear_faults(self) -> None:
         httpx.delete(f"{self.simulator_url}/_sim/faults")
@@ -75,7 +84,10 @@ class Stack:
         """A fresh API key, created through the same code path as ``python -m local.keys``."""
         out = subprocess.run(
             [sys.executable, "-m", "local.keys", "create", "--label", label],
-            cwd=ROOT, env={**os.environ, "GATEWAY_STATE_FILE": str(self.state_file)}, capture_output=True, text=True,
+            cwd=ROOT,
+            env={**os.environ, "GATEWAY_STATE_FILE": str(self.state_file)},
+            capture_output=True,
+            text=True,
             check=True,
         )
         return json.loads(out.stdout)["key"]
@@ -89,22 +101,35 @@ class Stack:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     port = _free_port()
     state_file = tmp_path_factory.mktemp("stack") / "stack.json"
-    env = {**os.environ, "PORT": str(port), "GATEWAY_STATE_FILE": str(state_file), "PYTHONUNBUFFERED": "1",
-           # Fault tests fail providers on purpose; cooldowns are tested on their own (tests/unit/store/test_health.py).
-           "HEALTH_FAILURE_THRESHOLD": os.environ.get("HEALTH_FAILURE_THRESHOLD", "1000000"),
-           "HEALTH_CACHE_TTL_S": os.environ.get("HEALTH_CACHE_TTL_S", "1"),
-           # The simulator answers in milliseconds; a short read timeout keeps the timeout faults fast.
-           "PROVIDER_READ_TIMEOUT": os.environ.get("PROVIDER_READ_TIMEOUT", "1")}
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "GATEWAY_STATE_FILE": str(state_file),
+        "PYTHONUNBUFFERED": "1",
+        # Fault tests fail providers on purpose; cooldowns are tested on their own (tests/unit/store/test_health.py).
+        "HEALTH_FAILURE_THRESHOLD": os.environ.get("HEALTH_FAILURE_THRESHOLD", "1000000"),
+        "HEALTH_CACHE_TTL_S": os.environ.get("HEALTH_CACHE_TTL_S", "1"),
+        # The simulator answers in milliseconds; a short read timeout keeps the timeout faults fast.
+        "PROVIDER_READ_TIMEOUT": os.environ.get("PROVIDER_READ_TIMEOUT", "1"),
+    }
     # Admin routes and JWT authentication (tests/integration/test_limits_*.py, test_keys_*.py).
     jwt_private, jwt_public = _rsa_pems()
-    env.update({"GATEWAY_ADMIN_KEY": ADMIN_KEY, "JWT_ISSUER": JWT_ISSUER, "JWT_AUDIENCE": JWT_AUDIENCE,
-                "JWT_PUBLIC_KEY_PEM": jwt_public})
+    env.update(
+        {
+            "GATEWAY_ADMIN_KEY": ADMIN_KEY,
+            "JWT_ISSUER": JWT_ISSUER,
+            "JWT_AUDIENCE": JWT_AUDIENCE,
+            "JWT_PUBLIC_KEY_PEM": jwt_public,
+        }
+    )
     for var in list(env):
         # Integration tests always run against the simulator, whatever keys the developer has set.
         if var.endswith(("_API_KEY", "_BASE_URL")) or var == "DYNAMODB_ENDPOINT_URL":
             env.pop(var)
     log = open(tmp_path_factory.mktemp("stacklog") / "stack.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "local.stack"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "local.stack"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -161,8 +186,13 @@ def _fresh_tables(url: str) -> dict[str, str]:
     from local import dynamo
     from local.template import load
 
-    client = boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1",
-                          aws_access_key_id="local", aws_secret_access_key="local")
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
     for name in client.list_tables().get("TableNames", []):
         client.delete_table(TableName=name)
     return dynamo.create_tables(load(), url)

@@ -52,10 +52,12 @@ def _wait(url: str, timeout: float = 60) -> None:
 
 def pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
-async def _run(client: httpx.AsyncClient, url: str, headers: dict, n: int, concurrency: int) -> tuple[list[float], list[tuple[float, int]]]:
+async def _run(
+    client: httpx.AsyncClient, url: str, headers: dict, n: int, concurrency: int
+) -> tuple[list[float], list[tuple[float, int]]]:
     lat: list[float] = []
     store: list[tuple[float, int]] = []
     sem = asyncio.Semaphore(concurrency)
@@ -74,7 +76,9 @@ async def _run(client: httpx.AsyncClient, url: str, headers: dict, n: int, concu
     return lat, store
 
 
-async def overhead(gateway: str, simulator: str, key: str, concurrency: int, rounds: int, per_round: int) -> dict:
+async def overhead(
+    gateway: str, simulator: str, key: str, concurrency: int, rounds: int, per_round: int
+) -> dict:
     direct_all, gw_all, store_all = [], [], []
     limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
@@ -82,7 +86,9 @@ async def overhead(gateway: str, simulator: str, key: str, concurrency: int, rou
         await _run(client, f"{simulator}/openai/v1/chat/completions", {}, 20, concurrency)
         for _ in range(rounds):  # interleaved, so drift on a shared machine hits both sides
             d, _ = await _run(client, f"{simulator}/openai/v1/chat/completions", {}, per_round, concurrency)
-            g, s = await _run(client, f"{gateway}/v1/chat/completions", {"x-api-key": key}, per_round, concurrency)
+            g, s = await _run(
+                client, f"{gateway}/v1/chat/completions", {"x-api-key": key}, per_round, concurrency
+            )
             direct_all += d
             gw_all += g
             store_all += s
@@ -102,7 +108,10 @@ async def overhead(gateway: str, simulator: str, key: str, concurrency: int, rou
         "overhead_excluding_store_ms": {
             "p50": round(statistics.median(gw_all) - statistics.median(direct_all) - med_store, 3),
         },
-        "store_round_trips_per_request": {"max": max(calls) if calls else None, "median": statistics.median(calls) if calls else None},
+        "store_round_trips_per_request": {
+            "max": max(calls) if calls else None,
+            "median": statistics.median(calls) if calls else None,
+        },
     }
 
 
@@ -148,9 +157,14 @@ def cold_start(env: dict[str, str], key: str, runs: int = 7) -> dict:
         samples = []
         for _ in range(runs):
             # -B: nothing written, so every run reads exactly what the package ships.
-            run = subprocess.run([python, "-B", "-c", code], env=env, capture_output=True, text=True, check=True)
+            run = subprocess.run(
+                [python, "-B", "-c", code], env=env, capture_output=True, text=True, check=True
+            )
             samples.append(json.loads(run.stdout.strip().splitlines()[-1]))
-        out[name] = {k: round(statistics.median(s[k] for s in samples), 1) for k in ("import_ms", "first_event_ms", "total_ms")}
+        out[name] = {
+            k: round(statistics.median(s[k] for s in samples), 1)
+            for k in ("import_ms", "first_event_ms", "total_ms")
+        }
     return out
 
 
@@ -159,11 +173,24 @@ def main() -> None:
     state = Path(tempfile.mkdtemp()) / "stack.json"
     env = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_BASE_URL"))}
     simulator = f"http://127.0.0.1:{sim_port}"
-    sim = subprocess.Popen([sys.executable, "-m", "local.simulator", "--port", str(sim_port)], cwd=ROOT, env=env)
-    stack_env = {**env, "PORT": str(port), "GATEWAY_STATE_FILE": str(state), "OPENAI_BASE_URL": simulator + "/openai/v1",
-                 "OPENAI_API_KEY": "sim-key", "POWERTOOLS_LOG_LEVEL": "ERROR"}
-    stack = subprocess.Popen([sys.executable, "-m", "local.stack"], cwd=ROOT, env=stack_env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sim = subprocess.Popen(
+        [sys.executable, "-m", "local.simulator", "--port", str(sim_port)], cwd=ROOT, env=env
+    )
+    stack_env = {
+        **env,
+        "PORT": str(port),
+        "GATEWAY_STATE_FILE": str(state),
+        "OPENAI_BASE_URL": simulator + "/openai/v1",
+        "OPENAI_API_KEY": "sim-key",
+        "POWERTOOLS_LOG_LEVEL": "ERROR",
+    }
+    stack = subprocess.Popen(
+        [sys.executable, "-m", "local.stack"],
+        cwd=ROOT,
+        env=stack_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait(f"{simulator}/_sim/stats")
         while not state.exists():
@@ -172,22 +199,42 @@ def main() -> None:
         gateway = info["base_url"].removesuffix("/v1")
         _wait(gateway + "/v1/models")
         results = {
-            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                        "processor": platform.processor() or platform.machine()},
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+                "processor": platform.processor() or platform.machine(),
+            },
             "overhead": [
                 asyncio.run(overhead(gateway, simulator, info["demo_key"], c, rounds=5, per_round=n))
                 for c, n in ((1, 60), (32, 320))
             ],
         }
-        cold_env = {**stack_env, "DYNAMODB_ENDPOINT_URL": info["dynamodb_url"], "AWS_ACCESS_KEY_ID": "local",
-                    "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1",
-                    "KEYS_TABLE": "gateway-local-KeysTable", "USAGE_TABLE": "gateway-local-UsageTable",
-                    "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
+        cold_env = {
+            **stack_env,
+            "DYNAMODB_ENDPOINT_URL": info["dynamodb_url"],
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "KEYS_TABLE": "gateway-local-KeysTable",
+            "USAGE_TABLE": "gateway-local-UsageTable",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
         results["cold_start"] = cold_start(cold_env, info["demo_key"])
         # Each in a fresh interpreter: they configure the gateway package their own way.
-        for name, module in (("own_work_in_process", "tools.bench_inprocess"), ("report_build", "tools.bench_report")):
-            out = subprocess.run([sys.executable, "-m", module], cwd=ROOT, env={**env, "POWERTOOLS_METRICS_DISABLED": "true"},
-                                 capture_output=True, text=True, check=True)
+        for name, module in (
+            ("own_work_in_process", "tools.bench_inprocess"),
+            ("report_build", "tools.bench_report"),
+        ):
+            out = subprocess.run(
+                [sys.executable, "-m", module],
+                cwd=ROOT,
+                env={**env, "POWERTOOLS_METRICS_DISABLED": "true"},
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             results[name] = json.loads(out.stdout)
         print(json.dumps(results, indent=2))
         _table(results)
@@ -199,20 +246,28 @@ def main() -> None:
 
 
 def _table(r: dict) -> None:
-    print("\n| concurrency | direct p50 / p99 ms | gateway p50 / p99 ms | overhead p50 / p99 ms | store p50 ms | overhead w/o store p50 ms | store round trips |")
+    print(
+        "\n| concurrency | direct p50 / p99 ms | gateway p50 / p99 ms | overhead p50 / p99 ms | store p50 ms | overhead w/o store p50 ms | store round trips |"
+    )
     print("|---|---|---|---|---|---|---|")
     for o in r["overhead"]:
-        print(f"| {o['concurrency']} | {o['direct_ms']['p50']} / {o['direct_ms']['p99']} | {o['gateway_ms']['p50']} / "
-              f"{o['gateway_ms']['p99']} | {o['overhead_ms']['p50']} / {o['overhead_ms']['p99']} | {o['store_ms']['p50']} | "
-              f"{o['overhead_excluding_store_ms']['p50']} | {o['store_round_trips_per_request']['max']} |")
+        print(
+            f"| {o['concurrency']} | {o['direct_ms']['p50']} / {o['direct_ms']['p99']} | {o['gateway_ms']['p50']} / "
+            f"{o['gateway_ms']['p99']} | {o['overhead_ms']['p50']} / {o['overhead_ms']['p99']} | {o['store_ms']['p50']} | "
+            f"{o['overhead_excluding_store_ms']['p50']} | {o['store_round_trips_per_request']['max']} |"
+        )
     c = r["cold_start"]
     for name, v in c.items():
         if name != "runs":
-            print(f"cold start, {name} (median of {c['runs']}): import {v['import_ms']} ms, "
-                  f"first event {v['first_event_ms']} ms, total {v['total_ms']} ms")
+            print(
+                f"cold start, {name} (median of {c['runs']}): import {v['import_ms']} ms, "
+                f"first event {v['first_event_ms']} ms, total {v['total_ms']} ms"
+            )
     o = r["own_work_in_process"]
-    print(f"gateway's own work in process (store and provider answered at once): p50 {o['own_work_ms_p50']} ms "
-          f"(gateway {o['gateway_ms_p50']} ms vs baseline {o['baseline_ms_p50']} ms, ratio {o['ratio_p50']})")
+    print(
+        f"gateway's own work in process (store and provider answered at once): p50 {o['own_work_ms_p50']} ms "
+        f"(gateway {o['gateway_ms_p50']} ms vs baseline {o['baseline_ms_p50']} ms, ratio {o['ratio_p50']})"
+    )
 
 
 if __name__ == "__main__":

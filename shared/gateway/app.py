@@ -16,7 +16,10 @@ from gateway.observability import logger
 if TYPE_CHECKING:
     from gateway.api.route_table import APIRouter
 
-_HTTP_CODES = {404: ("invalid_request_error", "unknown_route"), 405: ("invalid_request_error", "method_not_allowed")}
+_HTTP_CODES = {
+    404: ("invalid_request_error", "unknown_route"),
+    405: ("invalid_request_error", "method_not_allowed"),
+}
 
 
 def error_response(exc: GatewayError, request: Request | None = None) -> JSONResponse:

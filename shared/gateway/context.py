@@ -63,5 +63,7 @@ class RequestContext:
         return None if self.first_byte is None else (self.first_byte - self.started) * 1000
 
 
-current_context: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("gateway_ctx", default=None)
+current_context: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "gateway_ctx", default=None
+)
 """The request being served, for code below the routes that counts on it (the store times its calls)."""

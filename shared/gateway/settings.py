@@ -18,6 +18,7 @@ from typing import Any
 
 SECRET_NAMES = ("GATEWAY_ADMIN_KEY", "LNBITS_API_KEY")
 """The gateway's own secrets: each from ``<NAME>`` (local) or ``<NAME>_PARAM`` (SSM or Secrets Manager)."""
+DEFAULT_SATS_USD_RATE = Decimal("0.0004")
 
 
 @dataclass(frozen=True)
@@ -88,13 +89,16 @@ class Settings:
     health: HealthSettings = field(default_factory=HealthSettings)
     jwt: JwtSettings = field(default_factory=JwtSettings)
     payments: PaymentSettings = field(
-        default_factory=lambda: PaymentSettings("local", None, DEFAULT_SATS_USD_RATE))
+        default_factory=lambda: PaymentSettings("local", None, DEFAULT_SATS_USD_RATE)
+    )
     secrets: Mapping[str, SecretSource] = field(default_factory=dict)
     deployments: list[dict[str, Any]] = field(default_factory=list)
     """``GATEWAY_DEPLOYMENTS``: named OpenAI-compatible servers, merged into the catalog at load."""
     _env: Mapping[str, str] = field(repr=False, default_factory=dict)
 
-    def provider(self, provider_id: str, default_base_url: str, api_key_env: str | None = None) -> ProviderSettings:
+    def provider(
+        self, provider_id: str, default_base_url: str, api_key_env: str | None = None
+    ) -> ProviderSettings:
         """A provider's endpoint, key and timeouts: ``<PROVIDER>_BASE_URL``, ``<PROVIDER>_API_KEY``
         (or the deployment's own ``api_key_env``), ``<PROVIDER>_CONNECT_TIMEOUT`` / ``_READ_TIMEOUT``."""
         prefix = provider_id.upper().replace("-", "_")
@@ -102,15 +106,14 @@ class Settings:
         return ProviderSettings(
             base_url=(env.get(f"{prefix}_BASE_URL") or default_base_url).rstrip("/"),
             api_key=env.get(f"{prefix}_API_KEY") or (env.get(api_key_env) if api_key_env else None) or None,
-            connect_timeout=_float(env, f"{prefix}_CONNECT_TIMEOUT", _float(env, "PROVIDER_CONNECT_TIMEOUT", 3.0)),
+            connect_timeout=_float(
+                env, f"{prefix}_CONNECT_TIMEOUT", _float(env, "PROVIDER_CONNECT_TIMEOUT", 3.0)
+            ),
             read_timeout=_float(env, f"{prefix}_READ_TIMEOUT", _float(env, "PROVIDER_READ_TIMEOUT", 60.0)),
         )
 
     def secret(self, name: str) -> SecretSource:
         return self.secrets.get(name) or SecretSource()
-
-
-DEFAULT_SATS_USD_RATE = Decimal("0.0004")
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -170,7 +173,10 @@ def from_env(env: Mapping[str, str]) -> Settings:
             lnbits_url=lnbits_url,
             sats_usd_rate=_rate(env.get("SATS_USD_RATE")),
         ),
-        secrets={name: SecretSource(env.get(name) or None, env.get(f"{name}_PARAM") or None) for name in SECRET_NAMES},
+        secrets={
+            name: SecretSource(env.get(name) or None, env.get(f"{name}_PARAM") or None)
+            for name in SECRET_NAMES
+        },
         deployments=_deployments(env.get("GATEWAY_DEPLOYMENTS")),
         _env=dict(env),
     )
@@ -182,6 +188,13 @@ def get_settings() -> Settings:
 
 
 __all__ = [
-    "DEFAULT_SATS_USD_RATE", "HealthSettings", "JwtSettings", "PaymentSettings", "ProviderSettings", "SecretSource",
-    "Settings", "from_env", "get_settings",
+    "DEFAULT_SATS_USD_RATE",
+    "HealthSettings",
+    "JwtSettings",
+    "PaymentSettings",
+    "ProviderSettings",
+    "SecretSource",
+    "Settings",
+    "from_env",
+    "get_settings",
 ]

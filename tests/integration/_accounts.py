@@ -24,7 +24,9 @@ def create_key(stack, label: str = "test", **limits: Any) -> dict[str, Any]:  # 
     return r.json()
 
 
-def chat(client: httpx.Client, key: str, content: str = "Hello", model: str = "gpt-4o-mini", **kw: Any) -> httpx.Response:
+def chat(
+    client: httpx.Client, key: str, content: str = "Hello", model: str = "gpt-4o-mini", **kw: Any
+) -> httpx.Response:
     body = {"model": model, "messages": [{"role": "user", "content": content}], **kw}
     return client.post("/v1/chat/completions", json=body, headers={"x-api-key": key})
 
@@ -32,19 +34,29 @@ def chat(client: httpx.Client, key: str, content: str = "Hello", model: str = "g
 def concurrently(stack, n: int, fn) -> list[httpx.Response]:  # type: ignore[no-untyped-def]
     """Call ``fn(client)`` n times at once (n threads, pooled connections), results in order."""
     limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
-    with httpx.Client(base_url=stack.base_url.removesuffix("/v1"), timeout=60, limits=limits) as client:
-        with ThreadPoolExecutor(max_workers=n) as pool:
-            return list(pool.map(lambda _: fn(client), range(n)))
+    with (
+        httpx.Client(base_url=stack.base_url.removesuffix("/v1"), timeout=60, limits=limits) as client,
+        ThreadPoolExecutor(max_workers=n) as pool,
+    ):
+        return list(pool.map(lambda _: fn(client), range(n)))
 
 
 def dynamodb(stack):  # type: ignore[no-untyped-def]
-    return boto3.resource("dynamodb", endpoint_url=stack.dynamodb_url, region_name="us-east-1",
-                          aws_access_key_id="local", aws_secret_access_key="local")
+    return boto3.resource(
+        "dynamodb",
+        endpoint_url=stack.dynamodb_url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
 
 
 def account(stack, principal_id: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    item = dynamodb(stack).Table(KEYS_TABLE).get_item(Key={"pk": f"ACCT#{principal_id}", "sk": "ACCT"},
-                                                      ConsistentRead=True)
+    item = (
+        dynamodb(stack)
+        .Table(KEYS_TABLE)
+        .get_item(Key={"pk": f"ACCT#{principal_id}", "sk": "ACCT"}, ConsistentRead=True)
+    )
     return item.get("Item") or {}
 
 
@@ -53,8 +65,11 @@ def ledger(stack, principal_id: str) -> list[dict[str, Any]]:  # type: ignore[no
 
     table, items, kw = dynamodb(stack).Table(USAGE_TABLE), [], {}
     while True:
-        resp = table.query(KeyConditionExpression=Key("pk").eq(f"KEY#{principal_id}") & Key("sk").begins_with("REQ#"),
-                           ConsistentRead=True, **kw)
+        resp = table.query(
+            KeyConditionExpression=Key("pk").eq(f"KEY#{principal_id}") & Key("sk").begins_with("REQ#"),
+            ConsistentRead=True,
+            **kw,
+        )
         items += resp["Items"]
         if "LastEvaluatedKey" not in resp:
             return items

@@ -40,7 +40,7 @@ def pixels(path: Path) -> tuple[int, int, Counter]:
             for x in range(bpp, stride):
                 line[x] = (line[x] + line[x - bpp]) & 0xFF
         elif kind == 2:
-            line = bytearray((u + v) & 0xFF for u, v in zip(line, prev))
+            line = bytearray((u + v) & 0xFF for u, v in zip(line, prev, strict=True))
         elif kind in (3, 4):
             for x in range(stride):
                 a = line[x - bpp] if x >= bpp else 0

@@ -11,10 +11,10 @@ import json
 import boto3
 import httpx
 import pytest
+from _streams import SIMULATED_MODELS
 from boto3.dynamodb.conditions import Attr, Key
 
 from gateway.identity import apikeys
-from _streams import SIMULATED_MODELS
 
 pytestmark = pytest.mark.integration
 
@@ -36,16 +36,24 @@ FAILOVER_FAULTS = {
 @functools.cache
 def _usage_table(dynamodb_url: str):  # type: ignore[no-untyped-def]
     return boto3.resource(
-        "dynamodb", endpoint_url=dynamodb_url, region_name="us-east-1",
-        aws_access_key_id="local", aws_secret_access_key="local",
+        "dynamodb",
+        endpoint_url=dynamodb_url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
     ).Table("gateway-local-UsageTable")
 
 
 def usage_records(stack, request_id: str) -> list[dict]:  # type: ignore[no-untyped-def]
     """The ledger's records of one request (the demo key's partition, filtered by request id)."""
     table = _usage_table(stack.dynamodb_url)
-    items, kwargs = [], {"KeyConditionExpression": Key("pk").eq(f"KEY#{apikeys.parse_id(stack.api_key)}"),
-                         "FilterExpression": Attr("request_id").eq(request_id)}
+    items, kwargs = (
+        [],
+        {
+            "KeyConditionExpression": Key("pk").eq(f"KEY#{apikeys.parse_id(stack.api_key)}"),
+            "FilterExpression": Attr("request_id").eq(request_id),
+        },
+    )
     while True:
         page = table.query(**kwargs)
         items += page["Items"]
@@ -55,8 +63,12 @@ def usage_records(stack, request_id: str) -> list[dict]:  # type: ignore[no-unty
 
 
 def _body(provider: str, stream: bool) -> dict:
-    return {"model": f"{provider}/{MODELS[provider]}", "messages": [{"role": "user", "content": "Hello failover"}],
-            "fallbacks": [f"{FALLBACK[provider]}/{MODELS[FALLBACK[provider]]}"], "stream": stream}
+    return {
+        "model": f"{provider}/{MODELS[provider]}",
+        "messages": [{"role": "user", "content": "Hello failover"}],
+        "fallbacks": [f"{FALLBACK[provider]}/{MODELS[FALLBACK[provider]]}"],
+        "stream": stream,
+    }
 
 
 def _events(resp: httpx.Response) -> list[dict | str]:
@@ -69,23 +81,31 @@ def _events(resp: httpx.Response) -> list[dict | str]:
 
 
 def _post(sim, body: dict) -> tuple[httpx.Response, list]:  # type: ignore[no-untyped-def]
-    with sim.http() as client, client.stream(
-        "POST", "/v1/chat/completions", json=body, headers={"authorization": f"Bearer {sim.api_key}"}
-    ) as resp:
+    with (
+        sim.http() as client,
+        client.stream(
+            "POST", "/v1/chat/completions", json=body, headers={"authorization": f"Bearer {sim.api_key}"}
+        ) as resp,
+    ):
         events = _events(resp) if body["stream"] else [json.loads(resp.read())]
     return resp, events
 
 
 def _text(events: list) -> str:
-    return "".join(c["choices"][0]["delta"].get("content") or "" for c in events
-                   if isinstance(c, dict) and c.get("choices"))
+    return "".join(
+        c["choices"][0]["delta"].get("content") or ""
+        for c in events
+        if isinstance(c, dict) and c.get("choices")
+    )
 
 
 # Every fault on every provider, streamed and not; a timeout costs a full read timeout, so each
 # provider takes it in one mode only (alternating), which still covers both modes' code paths.
 CASES = [
     pytest.param(p, f, s, id=f"{p}-{f}-{'sse' if s else 'json'}")
-    for i, p in enumerate(RING) for f in sorted(FAILOVER_FAULTS) for s in (False, True)
+    for i, p in enumerate(RING)
+    for f in sorted(FAILOVER_FAULTS)
+    for s in (False, True)
     if f != "timeout" or s == bool(i % 2)
 ]
 
@@ -139,7 +159,10 @@ def test_slow_drip_is_delivered_not_failed_over(sim, provider):
     sim.fault(provider, "slow", delay_ms=10)
     resp, events = _post(sim, _body(provider, True))
     assert resp.headers["x-gateway-provider"] == provider and resp.headers["x-gateway-attempts"] == "1"
-    assert _text(events) == "Simulated reply to: Hello failover. This answer is deterministic and costs real tokens."
+    assert (
+        _text(events)
+        == "Simulated reply to: Hello failover. This answer is deterministic and costs real tokens."
+    )
     final = events[-2]["usage"]
     assert final["ttft_ms"] < final["latency_ms"]
     assert len(usage_records(sim, resp.headers["x-request-id"])) == 1
@@ -148,8 +171,12 @@ def test_slow_drip_is_delivered_not_failed_over(sim, provider):
 def test_every_provider_failing_is_502_with_records(sim):
     for provider in ("openai", "anthropic"):
         sim.fault(provider, "status", status=503)
-    body = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}],
-            "fallbacks": ["anthropic/claude-haiku-4-5-20251001"], "stream": False}
+    body = {
+        "model": "openai/gpt-4o-mini",
+        "messages": [{"role": "user", "content": "hi"}],
+        "fallbacks": ["anthropic/claude-haiku-4-5-20251001"],
+        "stream": False,
+    }
     resp, events = _post(sim, body)
     assert resp.status_code == 502
     err = events[0]["error"]
@@ -163,24 +190,42 @@ def test_a_cooldown_in_dynamodb_is_shared_and_shown(sim):
     """Another container's cooldown (an item in the keys table) sends requests past the provider."""
     import time
 
-    keys = boto3.client("dynamodb", endpoint_url=sim.dynamodb_url, region_name="us-east-1",
-                        aws_access_key_id="local", aws_secret_access_key="local")
+    keys = boto3.client(
+        "dynamodb",
+        endpoint_url=sim.dynamodb_url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
     key = {"pk": {"S": "HEALTH#bedrock"}, "sk": {"S": "HEALTH"}}
     until = time.time() + 30
-    keys.put_item(TableName="gateway-local-KeysTable",
-                  Item={**key, "kind": {"S": "health"}, "failures": {"N": "0"}, "cooldown_until": {"N": str(until)}})
+    keys.put_item(
+        TableName="gateway-local-KeysTable",
+        Item={**key, "kind": {"S": "health"}, "failures": {"N": "0"}, "cooldown_until": {"N": str(until)}},
+    )
     try:
         time.sleep(1.1)  # the stack's per-container health cache lives 1 s (conftest)
         with sim.http() as client:
-            listed = client.get("/v1/providers", params={"model": "llama-3.3-70b-versatile"},
-                                headers={"authorization": f"Bearer {sim.api_key}"}).json()
+            listed = client.get(
+                "/v1/providers",
+                params={"model": "llama-3.3-70b-versatile"},
+                headers={"authorization": f"Bearer {sim.api_key}"},
+            ).json()
         bedrock = next(p for p in listed["providers"] if p["id"] == "bedrock")
         groq = next(p for p in listed["providers"] if p["id"] == "groq")
-        assert bedrock["cooling_down"] is True and bedrock["cooldown_until"].startswith(time.strftime("%Y-", time.gmtime()))
+        assert bedrock["cooling_down"] is True and bedrock["cooldown_until"].startswith(
+            time.strftime("%Y-", time.gmtime())
+        )
         assert groq["cooling_down"] is False and groq["cooldown_until"] is None
         before = sim.sim_stats().get("bedrock", 0)
-        resp, events = _post(sim, {"model": "llama-3.3-70b-versatile", "stream": False,
-                                   "messages": [{"role": "user", "content": "hi"}]})
+        resp, _ = _post(
+            sim,
+            {
+                "model": "llama-3.3-70b-versatile",
+                "stream": False,
+                "messages": [{"role": "user", "content": "hi"}],
+            },
+        )
         assert resp.headers["x-gateway-provider"] == "groq" and resp.headers["x-gateway-attempts"] == "1"
         assert sim.sim_stats().get("bedrock", 0) == before  # skipped, not tried
     finally:

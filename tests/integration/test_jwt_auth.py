@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 from tests.conftest import JWT_AUDIENCE, JWT_ISSUER
-from tests.integration._accounts import admin_headers, chat
+from tests.integration._accounts import admin_headers
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +39,9 @@ def test_valid_jwt_is_a_principal_with_its_own_account(stack):
         assert bal["freeRequestsUsed"] == 1
 
 
-@pytest.mark.parametrize("case", ["expired", "wrong_audience", "wrong_issuer", "tampered", "alg_none", "other_key"])
+@pytest.mark.parametrize(
+    "case", ["expired", "wrong_audience", "wrong_issuer", "tampered", "alg_none", "other_key"]
+)
 def test_invalid_jwts_are_401(stack, case):
     if case == "expired":
         token = _token(stack, exp=int(time.time()) - 300)
@@ -55,17 +57,22 @@ def test_invalid_jwts_are_401(stack, case):
         token = f"{head}.{payload}.{sig}"
     elif case == "alg_none":
         now = int(time.time())
-        token = jwt.encode({"sub": "mallory", "iss": JWT_ISSUER, "aud": JWT_AUDIENCE, "exp": now + 300}, None,
-                           algorithm="none")
+        token = jwt.encode(
+            {"sub": "mallory", "iss": JWT_ISSUER, "aud": JWT_AUDIENCE, "exp": now + 300},
+            None,
+            algorithm="none",
+        )
     else:
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import rsa
 
         other = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         now = int(time.time())
-        token = jwt.encode({"sub": "eve", "iss": JWT_ISSUER, "aud": JWT_AUDIENCE, "exp": now + 300}, other,
-                           algorithm="RS256")
+        token = jwt.encode(
+            {"sub": "eve", "iss": JWT_ISSUER, "aud": JWT_AUDIENCE, "exp": now + 300}, other, algorithm="RS256"
+        )
     with stack.http() as c:
         r = _post(c, token)
         assert r.status_code == 401, r.text

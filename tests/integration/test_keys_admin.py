@@ -33,10 +33,16 @@ def test_self_serve_key_is_shown_once_works_and_is_throttled_per_ip(stack):
 
 
 def test_admin_creates_lists_patches_and_revokes(stack):
-    key = create_key(stack, "managed", daily_budget_usd=2.5, rpm=100, tpm=100000, free_requests=10,
-                     default_cost_weight=0.3)
-    assert key["limits"] == {"daily_budget_usd": 2.5, "rpm": 100, "tpm": 100000, "free_requests": 10,
-                             "default_cost_weight": 0.3}
+    key = create_key(
+        stack, "managed", daily_budget_usd=2.5, rpm=100, tpm=100000, free_requests=10, default_cost_weight=0.3
+    )
+    assert key["limits"] == {
+        "daily_budget_usd": 2.5,
+        "rpm": 100,
+        "tpm": 100000,
+        "free_requests": 10,
+        "default_cost_weight": 0.3,
+    }
     with stack.http() as c:
         assert chat(c, key["key"], max_tokens=5).status_code == 200
         listing = c.get("/v1/keys", headers=admin_headers(stack)).json()
@@ -46,12 +52,23 @@ def test_admin_creates_lists_patches_and_revokes(stack):
         text = str(listing)
         assert key["key"] not in text and "key_hash" not in text
 
-        r = c.patch(f"/v1/keys/{key['id']}", json={"rpm": 1, "daily_budget_usd": None, "label": "renamed"},
-                    headers=admin_headers(stack))
+        r = c.patch(
+            f"/v1/keys/{key['id']}",
+            json={"rpm": 1, "daily_budget_usd": None, "label": "renamed"},
+            headers=admin_headers(stack),
+        )
         assert r.status_code == 200, r.text
-        assert r.json()["limits"] == {"rpm": 1, "tpm": 100000, "free_requests": 10, "default_cost_weight": 0.3}
+        assert r.json()["limits"] == {
+            "rpm": 1,
+            "tpm": 100000,
+            "free_requests": 10,
+            "default_cost_weight": 0.3,
+        }
         assert r.json()["label"] == "renamed"
-        assert c.patch("/v1/keys/nosuchkey0000", json={"rpm": 1}, headers=admin_headers(stack)).status_code == 404
+        assert (
+            c.patch("/v1/keys/nosuchkey0000", json={"rpm": 1}, headers=admin_headers(stack)).status_code
+            == 404
+        )
 
         r = c.delete(f"/v1/keys/{key['id']}", headers=admin_headers(stack))
         assert r.status_code == 200 and r.json()["status"] == "revoked"
@@ -61,7 +78,10 @@ def test_admin_creates_lists_patches_and_revokes(stack):
             assert time.monotonic() < deadline, "revoked key still accepted after the cache lifetime"
             time.sleep(0.5)
         assert c.get("/v1/wallet/balance", headers={"x-api-key": key["key"]}).status_code == 401
-        assert c.post("/v1/wallet/fund", json={"amount": 1000}, headers={"x-api-key": key["key"]}).status_code == 401
+        assert (
+            c.post("/v1/wallet/fund", json={"amount": 1000}, headers={"x-api-key": key["key"]}).status_code
+            == 401
+        )
 
 
 def test_admin_routes_refuse_other_keys(stack):

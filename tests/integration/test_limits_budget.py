@@ -7,7 +7,16 @@ from decimal import Decimal
 
 import pytest
 
-from tests.integration._accounts import account, chat, concurrently, create_key, ledger, open_holds, spent_today, usd
+from tests.integration._accounts import (
+    account,
+    chat,
+    concurrently,
+    create_key,
+    ledger,
+    open_holds,
+    spent_today,
+    usd,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -56,10 +65,21 @@ def test_budget_headers_and_refusal_of_a_request_bigger_than_the_budget(stack):
         r = chat(c, key["key"], model="gpt-4", max_tokens=5)
         assert r.status_code == 200
         assert Decimal(r.headers["x-gateway-budget-remaining"]) == Decimal("0.01") - ACTUAL
-        for name in ("x-gateway-provider", "x-gateway-model", "x-gateway-cost", "x-gateway-tier", "x-request-id"):
+        for name in (
+            "x-gateway-provider",
+            "x-gateway-model",
+            "x-gateway-cost",
+            "x-gateway-tier",
+            "x-request-id",
+        ):
             assert r.headers[name]
         # Streaming responses carry the same headers (budget remaining as of admission: hold included).
-        body = {"model": "gpt-4", "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 5, "stream": True}
+        body = {
+            "model": "gpt-4",
+            "messages": [{"role": "user", "content": "Hello"}],
+            "max_tokens": 5,
+            "stream": True,
+        }
         with c.stream("POST", "/v1/chat/completions", json=body, headers={"x-api-key": key["key"]}) as s:
             assert s.status_code == 200
             held = Decimal(s.headers["x-gateway-budget-remaining"])
@@ -70,4 +90,6 @@ def test_budget_headers_and_refusal_of_a_request_bigger_than_the_budget(stack):
         big = chat(c, key["key"], model="gpt-4")
     assert big.status_code == 429
     assert big.json()["error"]["code"] == "budget_exceeded"
-    assert "max_tokens" in big.json()["error"]["message"] or "may cost up to" in big.json()["error"]["message"]
+    assert (
+        "max_tokens" in big.json()["error"]["message"] or "may cost up to" in big.json()["error"]["message"]
+    )

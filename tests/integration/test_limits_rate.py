@@ -79,5 +79,7 @@ def test_a_failed_request_reports_its_window_and_releases_its_hold(sim):
     assert r.headers["x-ratelimit-limit-requests"] == "50"
     assert r.headers["x-ratelimit-remaining-requests"] == "49"
     item = account(sim, key["id"])
-    assert open_holds(item) == [] and item["free_used"] == 0  # nothing delivered: the free request is given back
+    assert (
+        open_holds(item) == [] and item["free_used"] == 0
+    )  # nothing delivered: the free request is given back
     assert all(usd(item, k) == 0 for k in item if k.startswith("d#") and not k.endswith("#n"))

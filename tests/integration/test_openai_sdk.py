@@ -48,7 +48,9 @@ def test_streaming_ends_with_usage_chunk(stack):
 
 def test_legacy_completions(stack):
     client = stack.openai()
-    completion = client.completions.create(model="gpt-4o-mini", prompt="The capital of France is", max_tokens=50)
+    completion = client.completions.create(
+        model="gpt-4o-mini", prompt="The capital of France is", max_tokens=50
+    )
     assert completion.object == "text_completion"
     assert completion.choices[0].text
     assert completion.usage.model_extra["total_cost_usd"] > 0
@@ -75,7 +77,9 @@ def test_bad_key_is_401(stack):
 
 def test_unknown_model_is_404_naming_it(stack):
     with pytest.raises(openai.NotFoundError) as exc:
-        stack.openai().chat.completions.create(model="no-such-model", messages=[{"role": "user", "content": "hi"}])
+        stack.openai().chat.completions.create(
+            model="no-such-model", messages=[{"role": "user", "content": "hi"}]
+        )
     assert exc.value.body["code"] == "model_not_found"
     assert "no-such-model" in exc.value.body["message"]
 

@@ -14,10 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import boto3
-import httpx
 import pytest
-
 from _png import pixels
+
 from gateway.identity import apikeys
 from gateway.reports._format import usd
 
@@ -27,16 +26,27 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 def _ledger(stack, key_id: str) -> list[dict]:
-    client = boto3.client("dynamodb", endpoint_url=stack.dynamodb_url, region_name="us-east-1",
-                          aws_access_key_id="local", aws_secret_access_key="local")
-    got = client.query(TableName="gateway-local-UsageTable", KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
-                       ExpressionAttributeValues={":p": {"S": f"KEY#{key_id}"}, ":s": {"S": "REQ#"}}, ConsistentRead=True)
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=stack.dynamodb_url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    got = client.query(
+        TableName="gateway-local-UsageTable",
+        KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
+        ExpressionAttributeValues={":p": {"S": f"KEY#{key_id}"}, ":s": {"S": "REQ#"}},
+        ConsistentRead=True,
+    )
     return got["Items"]
 
 
 def _local(stack, *args: str) -> str:
     env = {**os.environ, "GATEWAY_STATE_FILE": str(stack.state_file)}
-    out = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0, out.stderr
     return out.stdout
 
@@ -45,10 +55,15 @@ def test_mid_stream_disconnect_leaves_exactly_one_record(sim):
     key = sim.new_key("disconnect")
     key_id = apikeys.parse_id(key)
     sim.fault("openai", "slow", delay_ms=250)
-    body = {"model": "gpt-4o-mini", "stream": True,
-            "messages": [{"role": "user", "content": "Tell me a long story about gateways. " * 20}]}
-    with sim.http() as client, client.stream("POST", "/v1/chat/completions", json=body,
-                                             headers={"x-api-key": key}) as resp:
+    body = {
+        "model": "gpt-4o-mini",
+        "stream": True,
+        "messages": [{"role": "user", "content": "Tell me a long story about gateways. " * 20}],
+    }
+    with (
+        sim.http() as client,
+        client.stream("POST", "/v1/chat/completions", json=body, headers={"x-api-key": key}) as resp,
+    ):
         assert resp.status_code == 200
         seen = 0
         for line in resp.iter_lines():
@@ -70,11 +85,24 @@ def _screenshot(html: str, tmp_path: Path) -> Path:
     page, png = tmp_path / "report.html", tmp_path / "report.png"
     page.write_text(html)
     subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}", "--window-size=420,900",
-         page.as_uri()],
-        capture_output=True, timeout=60, check=False,
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={png}",
+            "--window-size=420,900",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=60,
+        check=False,
     )
     return png
 
@@ -83,20 +111,30 @@ def test_same_totals_in_json_table_and_chart(sim, tmp_path):
     key = sim.new_key("report-mix")
     key_id = apikeys.parse_id(key)
     client = sim.openai(api_key=key)
-    mix = [("gpt-4o-mini", "web", False), ("gpt-4o", "web", True), ("gpt-4.1-nano", "batch", False),
-           ("gpt-4o-mini", "batch", True), ("gpt-4o", "cli", False), ("gpt-4.1-nano", "web", True)]
+    mix = [
+        ("gpt-4o-mini", "web", False),
+        ("gpt-4o", "web", True),
+        ("gpt-4.1-nano", "batch", False),
+        ("gpt-4o-mini", "batch", True),
+        ("gpt-4o", "cli", False),
+        ("gpt-4.1-nano", "web", True),
+    ]
     spent = Decimal(0)
     for model, app, stream in mix:
-        kw = {"model": model, "messages": [{"role": "user", "content": f"Hello from {app}"}],
-              "extra_headers": {"X-App-ID": app}}
+        kw = {
+            "model": model,
+            "messages": [{"role": "user", "content": f"Hello from {app}"}],
+            "extra_headers": {"X-App-ID": app},
+        }
         if stream:
             usage = [c for c in client.chat.completions.create(stream=True, **kw) if c.usage][-1].usage
         else:
             usage = client.chat.completions.create(**kw).usage
         spent += Decimal(str(usage.model_extra["total_cost_usd"]))
 
-    stats = json.loads(_local(sim, "local.invoke", "ReportBuilderFunction", "--event",
-                              "events/ReportBuilderFunction.json"))
+    stats = json.loads(
+        _local(sim, "local.invoke", "ReportBuilderFunction", "--event", "events/ReportBuilderFunction.json")
+    )
     assert stats["keys"] >= 1 and stats["reports"] >= 2
 
     with sim.http() as http:
@@ -119,6 +157,6 @@ def test_same_totals_in_json_table_and_chart(sim, tmp_path):
     assert png.exists(), "chromium wrote no screenshot"
     width, height, colors = pixels(png)
     assert (width, height) == (420, 900)
-    background, most = colors.most_common(1)[0]
+    _, most = colors.most_common(1)[0]
     assert most < 0.97 * sum(colors.values()), "the screenshot is blank"
     assert len(colors) > 20  # text, bars in several model colors

@@ -10,7 +10,12 @@ from tests.integration._accounts import create_key
 
 pytestmark = pytest.mark.integration
 
-PROMPT = [{"role": "user", "content": "Which is heavier, a kilogram of feathers or a kilogram of iron? A) feathers B) iron C) same"}]
+PROMPT = [
+    {
+        "role": "user",
+        "content": "Which is heavier, a kilogram of feathers or a kilogram of iron? A) feathers B) iron C) same",
+    }
+]
 TIERS = {"cheap", "mid", "premium"}
 
 
@@ -20,8 +25,11 @@ def _headers(key: str) -> dict[str, str]:
 
 def test_decision_only(stack):
     with stack.http() as c:
-        r = c.post("/v1/router", json={"messages": PROMPT, "execute": False, "cost_weight": 0.5},
-                   headers=_headers(stack.api_key))
+        r = c.post(
+            "/v1/router",
+            json={"messages": PROMPT, "execute": False, "cost_weight": 0.5},
+            headers=_headers(stack.api_key),
+        )
     assert r.status_code == 200, r.text
     d = r.json()
     assert d["object"] == "router.decision" and d["tier"] in TIERS and len(d["candidates"]) == 11
@@ -31,8 +39,16 @@ def test_decision_only(stack):
 
 def test_execute_returns_the_completion_with_its_decision(stack):
     with stack.http() as c:
-        r = c.post("/v1/router", json={"messages": PROMPT, "models": ["claude-instant-v1", "zero-one-ai/Yi-34B-Chat"],
-                                       "cost_weight": 0, "max_tokens": 20}, headers=_headers(stack.api_key))
+        r = c.post(
+            "/v1/router",
+            json={
+                "messages": PROMPT,
+                "models": ["claude-instant-v1", "zero-one-ai/Yi-34B-Chat"],
+                "cost_weight": 0,
+                "max_tokens": 20,
+            },
+            headers=_headers(stack.api_key),
+        )
     assert r.status_code == 200, r.text
     body = r.json()
     chosen = body["router"]["selected_model"]
@@ -41,18 +57,29 @@ def test_execute_returns_the_completion_with_its_decision(stack):
     assert body["usage"]["total_cost_usd"] > 0
     assert r.headers["x-gateway-model"] == chosen and r.headers["x-gateway-tier"] == body["router"]["tier"]
     assert r.headers["x-gateway-provider"] == {"claude-instant-v1": "bedrock"}.get(chosen, "together")
-    assert float(r.headers["x-gateway-router-score"]) == pytest.approx(body["router"]["candidates"][0]["score"], abs=1e-6)
+    assert float(r.headers["x-gateway-router-score"]) == pytest.approx(
+        body["router"]["candidates"][0]["score"], abs=1e-6
+    )
 
 
 def test_execute_streams(stack):
-    with stack.http() as c, c.stream("POST", "/v1/router", json={"messages": PROMPT, "stream": True, "cost_weight": 100},
-                                     headers=_headers(stack.api_key)) as r:
+    with (
+        stack.http() as c,
+        c.stream(
+            "POST",
+            "/v1/router",
+            json={"messages": PROMPT, "stream": True, "cost_weight": 100},
+            headers=_headers(stack.api_key),
+        ) as r,
+    ):
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/event-stream")
         frames = [line.removeprefix("data: ") for line in r.iter_lines() if line.startswith("data: ")]
     assert frames[-1] == "[DONE]"
     chunks = [json.loads(f) for f in frames[:-1]]
-    assert chunks[0]["router"]["selected_model"] == "mistralai/mistral-7b-chat" == r.headers["x-gateway-model"]
+    assert (
+        chunks[0]["router"]["selected_model"] == "mistralai/mistral-7b-chat" == r.headers["x-gateway-model"]
+    )
     assert r.headers["x-gateway-provider"] == "mistral"
     assert "".join(ch["delta"].get("content") or "" for c in chunks for ch in c["choices"])
     assert chunks[-1]["usage"]["total_cost_usd"] > 0
@@ -69,8 +96,11 @@ def test_profiles(stack):
 
 def test_unprofiled_model_is_a_400(stack):
     with stack.http() as c:
-        r = c.post("/v1/router", json={"messages": PROMPT, "models": ["gpt-4o-mini", "claude-v1"]},
-                   headers=_headers(stack.api_key))
+        r = c.post(
+            "/v1/router",
+            json={"messages": PROMPT, "models": ["gpt-4o-mini", "claude-v1"]},
+            headers=_headers(stack.api_key),
+        )
     assert r.status_code == 400
     assert r.json()["error"]["code"] == "model_not_profiled" and "gpt-4o-mini" in r.json()["error"]["message"]
 

@@ -18,8 +18,14 @@ pytestmark = pytest.mark.integration
 
 
 def _pay(stack, invoice_id: str) -> dict:  # type: ignore[no-untyped-def]
-    out = subprocess.run([sys.executable, "-m", "local.wallet", "pay", invoice_id], cwd=ROOT, capture_output=True,
-                         text=True, check=True, env={**os.environ, "GATEWAY_STATE_FILE": str(stack.state_file)})
+    out = subprocess.run(
+        [sys.executable, "-m", "local.wallet", "pay", invoice_id],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "GATEWAY_STATE_FILE": str(stack.state_file)},
+    )
     return json.loads(out.stdout)
 
 
@@ -43,6 +49,7 @@ def test_free_tier_then_402_then_funded_once_then_paid_requests(stack):
         assert status["status"] == "pending" and status["balanceUsd"] == 0
 
         assert _pay(stack, inv["invoiceId"])["paid"] is True
+
         # Many containers polling at once, then the same client polling again: credited once.
         def poll(_: int):  # type: ignore[no-untyped-def]
             with stack.http() as own:
@@ -50,7 +57,9 @@ def test_free_tier_then_402_then_funded_once_then_paid_requests(stack):
 
         with ThreadPoolExecutor(16) as pool:
             polls = list(pool.map(poll, range(16)))
-        polls += [c.get("/v1/wallet/status", params={"invoiceId": inv["invoiceId"]}, headers=h) for _ in range(3)]
+        polls += [
+            c.get("/v1/wallet/status", params={"invoiceId": inv["invoiceId"]}, headers=h) for _ in range(3)
+        ]
         assert {p.status_code for p in polls} == {200}
         assert {p.json()["status"] for p in polls} == {"credited"}
         item = account(stack, key["id"])
@@ -70,13 +79,22 @@ def test_wallets_and_invoices_are_isolated_per_key(stack):
         inv = c.post("/v1/wallet/fund", json={"amount": 5000}, headers={"x-api-key": a["key"]}).json()
         _pay(stack, inv["invoiceId"])
         # B cannot see, poll or claim A's invoice.
-        r = c.get("/v1/wallet/status", params={"invoiceId": inv["invoiceId"]}, headers={"x-api-key": b["key"]})
+        r = c.get(
+            "/v1/wallet/status", params={"invoiceId": inv["invoiceId"]}, headers={"x-api-key": b["key"]}
+        )
         assert r.status_code == 404
         assert c.get("/v1/wallet/balance", headers={"x-api-key": b["key"]}).json()["balanceUsd"] == 0
         assert chat(c, b["key"], max_tokens=5).status_code == 402
-        r = c.get("/v1/wallet/status", params={"invoiceId": inv["invoiceId"]}, headers={"x-api-key": a["key"]})
+        r = c.get(
+            "/v1/wallet/status", params={"invoiceId": inv["invoiceId"]}, headers={"x-api-key": a["key"]}
+        )
         assert r.json()["status"] == "credited" and r.json()["balanceUsd"] == 2.0
         assert chat(c, a["key"], max_tokens=5).status_code == 200
-        assert c.get("/v1/wallet/status", params={"invoiceId": "inv_nope"}, headers={"x-api-key": a["key"]}).status_code == 404
+        assert (
+            c.get(
+                "/v1/wallet/status", params={"invoiceId": "inv_nope"}, headers={"x-api-key": a["key"]}
+            ).status_code
+            == 404
+        )
         bad = c.post("/v1/wallet/fund", json={"amount": 0}, headers={"x-api-key": a["key"]})
         assert bad.status_code == 400

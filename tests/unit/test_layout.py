@@ -63,7 +63,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         path.append(u)
         for v in sorted(graph[u]):
             if state.get(v) == 1:
-                cycles.append([*path[path.index(v):], v])
+                cycles.append([*path[path.index(v) :], v])
             elif v not in state:
                 walk(v)
         path.pop()
@@ -89,7 +89,9 @@ def test_no_import_cycles_even_through_lazy_imports():
 def test_the_store_does_not_import_providers_or_the_completion_path():
     for name, deps in _graph(lazy=True).items():
         if name.startswith("gateway.store"):
-            bad = {d for d in deps if d.startswith(("gateway.providers", "gateway.completion", "gateway.api"))}
+            bad = {
+                d for d in deps if d.startswith(("gateway.providers", "gateway.completion", "gateway.api"))
+            }
             assert not bad, f"{name} imports {bad}"
 
 
@@ -97,7 +99,11 @@ def test_adapters_do_no_io_of_their_own():
     """Adapters are pure transforms: the transport, store and HTTP client are out of their reach."""
     for name, deps in _graph(lazy=True).items():
         if name.startswith("gateway.providers.") and name != "gateway.providers.transport":
-            bad = {d for d in deps if d.startswith(("gateway.store", "gateway.http_client", "gateway.providers.transport"))}
+            bad = {
+                d
+                for d in deps
+                if d.startswith(("gateway.store", "gateway.http_client", "gateway.providers.transport"))
+            }
             assert not bad, f"{name} imports {bad}"
 
 
@@ -107,8 +113,11 @@ def test_nothing_shipped_imports_local_or_tool_code():
         if "__pycache__" in path.parts:
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            )
             bad = [n for n in names if n.split(".")[0] in ("local", "tools", "tests")]
             assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
 

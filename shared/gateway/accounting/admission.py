@@ -70,7 +70,8 @@ class Limits:
         budget = raw.get("daily_budget_usd")
         free = raw.get("free_requests")
         return cls(
-            rpm=opt_int("rpm"), tpm=opt_int("tpm"),
+            rpm=opt_int("rpm"),
+            tpm=opt_int("tpm"),
             budget=None if budget is None else Decimal(str(budget)),
             free_requests=DEFAULT_FREE_REQUESTS if free is None else int(free),
         )
@@ -116,8 +117,10 @@ def reservation(request: ChatCompletionRequest, targets: list[Target]) -> tuple[
     prompt = math.ceil(tokens.estimate_prompt(request) * PROMPT_MARGIN)
     limit = request.output_limit()
     choices = request.n or 1  # each of ``n`` choices may use the whole output limit
-    usd = max(pricing.max_cost(prompt, (_sent_limit(request, t) or t.model.max_output_tokens) * choices, t.pricing)
-              for t in targets)
+    usd = max(
+        pricing.max_cost(prompt, (_sent_limit(request, t) or t.model.max_output_tokens) * choices, t.pricing)
+        for t in targets
+    )
     return usd, prompt + (limit or 0)
 
 
@@ -142,8 +145,10 @@ def _until_next_minute(now: float) -> int:
 def rate_headers(limits: Limits, account: accounts.Account, now: float) -> dict[str, str]:
     out: dict[str, str] = {}
     reset = f"{_until_next_minute(now)}s"
-    for kind, limit, used in (("requests", limits.rpm, account.requests_in_minute(now)),
-                              ("tokens", limits.tpm, account.tokens_in_minute(now))):
+    for kind, limit, used in (
+        ("requests", limits.rpm, account.requests_in_minute(now)),
+        ("tokens", limits.tpm, account.tokens_in_minute(now)),
+    ):
         if limit is None:
             continue
         out[f"x-ratelimit-limit-{kind}"] = str(limit)
@@ -152,22 +157,30 @@ def rate_headers(limits: Limits, account: accounts.Account, now: float) -> dict[
     return out
 
 
-def _refusal(limits: Limits, ask_usd: Decimal, ask_tokens: int, account: accounts.Account, now: float,
-             mode: accounts.Mode) -> GatewayError | None:
+def _refusal(
+    limits: Limits,
+    ask_usd: Decimal,
+    ask_tokens: int,
+    account: accounts.Account,
+    now: float,
+    mode: accounts.Mode,
+) -> GatewayError | None:
     """The error a refused admission deserves, judged from the account as it was."""
     headers = rate_headers(limits, account, now)
     if limits.rpm is not None and account.requests_in_minute(now) >= limits.rpm:
         wait = _until_next_minute(now)
         return RateLimitError(
             f"Rate limit reached: {limits.rpm} requests per minute. Retry in {wait} s.",
-            headers={**headers, "retry-after": str(wait)}, extra={"retry_after": wait},
+            headers={**headers, "retry-after": str(wait)},
+            extra={"retry_after": wait},
         )
     if limits.tpm is not None and account.tokens_in_minute(now) + ask_tokens > limits.tpm:
         wait = _until_next_minute(now)
         return RateLimitError(
             f"Rate limit reached: {limits.tpm} tokens per minute (this request counts {ask_tokens}). "
             f"Retry in {wait} s.",
-            code="tokens_rate_limit_exceeded", headers={**headers, "retry-after": str(wait)},
+            code="tokens_rate_limit_exceeded",
+            headers={**headers, "retry-after": str(wait)},
             extra={"retry_after": wait},
         )
     if limits.budget is not None and account.committed_usd(now) + ask_usd > limits.budget:
@@ -178,13 +191,18 @@ def _refusal(limits: Limits, ask_usd: Decimal, ask_tokens: int, account: account
             f"The free tier is used up and the wallet holds ${fmt_usd(available)} available; "
             f"this request may cost up to ${fmt_usd(ask_usd)}. Fund the wallet: POST /v1/wallet/fund "
             '{"amount": <sats>}, pay the invoice, then GET /v1/wallet/status?invoiceId=<id>.',
-            extra={"fund_url": "/v1/wallet/fund", "available_usd": float(available), "required_usd": float(ask_usd)},
+            extra={
+                "fund_url": "/v1/wallet/fund",
+                "available_usd": float(available),
+                "required_usd": float(ask_usd),
+            },
         )
     return None
 
 
-def _budget_error(budget: Decimal, ask_usd: Decimal, committed: Decimal, now: float,
-                  headers: dict[str, str]) -> BudgetExceededError:
+def _budget_error(
+    budget: Decimal, ask_usd: Decimal, committed: Decimal, now: float, headers: dict[str, str]
+) -> BudgetExceededError:
     reset = accounts.next_midnight(now)
     wait = max(1, math.ceil(reset.timestamp() - now))
     return BudgetExceededError(
@@ -204,14 +222,25 @@ async def admit(ctx: RequestContext, request: ChatCompletionRequest, targets: li
     if limits.tpm is not None and toks > limits.tpm:
         raise RateLimitError(
             f"This request counts {toks} tokens, more than the key's {limits.tpm} tokens per minute; "
-            "lower max_tokens or the prompt.", code="tokens_rate_limit_exceeded",
+            "lower max_tokens or the prompt.",
+            code="tokens_rate_limit_exceeded",
         )
     paid = limits.free_requests <= 0 or pid in _paid
     retried = False
     while True:
         mode: accounts.Mode = "paid" if paid else "free"
-        ask = accounts.Ask(pid, ctx.request_id, usd, toks, now, mode, limits.rpm, limits.tpm, limits.budget,
-                           limits.free_requests)
+        ask = accounts.Ask(
+            pid,
+            ctx.request_id,
+            usd,
+            toks,
+            now,
+            mode,
+            limits.rpm,
+            limits.tpm,
+            limits.budget,
+            limits.free_requests,
+        )
         try:
             account = await accounts.admit(ask)
             break
@@ -227,7 +256,9 @@ async def admit(ctx: RequestContext, request: ChatCompletionRequest, targets: li
             if error is None and not retried:
                 retried = True  # the account moved between the condition and our judgement
                 continue
-            raise error or RateLimitError("The request was refused by a limit that changed meanwhile; retry.") from None
+            raise error or RateLimitError(
+                "The request was refused by a limit that changed meanwhile; retry."
+            ) from None
     if mode == "free" and account.free_used >= limits.free_requests:
         _paid.add(pid)
     if account.expired_holds(now):
@@ -241,8 +272,10 @@ async def admit(ctx: RequestContext, request: ChatCompletionRequest, targets: li
     if hold is None:  # pragma: no cover - the store returns the item with the hold it just wrote
         raise RuntimeError("admission returned an account without its hold")
     admission = Admission(usd, hold, limits.budget, account.committed_usd(now))
-    ctx.limit_headers = {**rate_headers(limits, account, now),
-                         "x-gateway-budget-remaining": remaining(admission, usd)}
+    ctx.limit_headers = {
+        **rate_headers(limits, account, now),
+        "x-gateway-budget-remaining": remaining(admission, usd),
+    }
     return admission
 
 
@@ -253,4 +286,13 @@ def remaining(admission: Admission, charged: Decimal) -> str:
     return fmt_usd(max(Decimal(0), admission.budget - admission.committed + admission.reserved_usd - charged))
 
 
-__all__ = ["DEFAULT_FREE_REQUESTS", "Admission", "Limits", "admit", "forget", "rate_headers", "remaining", "reservation"]
+__all__ = [
+    "DEFAULT_FREE_REQUESTS",
+    "Admission",
+    "Limits",
+    "admit",
+    "forget",
+    "rate_headers",
+    "remaining",
+    "reservation",
+]

@@ -54,7 +54,10 @@ def price(usage: RawUsage, pricing: Pricing) -> Cost:
 def max_cost(prompt_tokens: int, max_output_tokens: int, pricing: Pricing) -> Decimal:
     """The most a request can cost: every input token uncached, every output token used."""
     return (
-        (prompt_tokens * max(_d(pricing.input), _d(pricing.cache_write)) + max_output_tokens * _d(pricing.output))
+        (
+            prompt_tokens * max(_d(pricing.input), _d(pricing.cache_write))
+            + max_output_tokens * _d(pricing.output)
+        )
         / _PER_TOKEN
     ).quantize(_QUANTUM)
 

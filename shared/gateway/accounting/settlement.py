@@ -38,10 +38,20 @@ class Outcome:
 
 def usage_record(ctx: RequestContext, outcome: Outcome) -> UsageRecord:
     return UsageRecord(
-        request_id=ctx.request_id, principal_id=ctx.principal.id, app_id=ctx.app_id, model=outcome.model,
-        provider=outcome.provider, status=outcome.status, usage=outcome.usage, cost=outcome.cost,
-        estimated=outcome.estimated, started_at=ctx.started_at, latency_ms=ctx.elapsed_ms(), ttft_ms=ctx.ttft_ms(),
-        attempts=ctx.attempts, error_code=outcome.error_code,
+        request_id=ctx.request_id,
+        principal_id=ctx.principal.id,
+        app_id=ctx.app_id,
+        model=outcome.model,
+        provider=outcome.provider,
+        status=outcome.status,
+        usage=outcome.usage,
+        cost=outcome.cost,
+        estimated=outcome.estimated,
+        started_at=ctx.started_at,
+        latency_ms=ctx.elapsed_ms(),
+        ttft_ms=ctx.ttft_ms(),
+        attempts=ctx.attempts,
+        error_code=outcome.error_code,
     )
 
 

@@ -3,7 +3,7 @@ imported only then: it brings numpy and the embedding weights)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
@@ -22,14 +22,19 @@ router = APIRouter()
 AUTO = "auto"
 
 
-async def route_auto(body: ChatCompletionRequest, ctx: RequestContext) -> tuple[ChatCompletionRequest, dict]:
+async def route_auto(
+    body: ChatCompletionRequest, ctx: RequestContext
+) -> tuple[ChatCompletionRequest, dict[str, Any]]:
     """For ``model: "auto"``: the request with the routed model, and serve()'s tier and headers."""
     if body.model != AUTO:
         return body, {}
     from gateway.semantic_routing import auto as autoroute
 
     decision = await autoroute.decide(body.messages, None, autoroute.default_cost_weight(ctx))
-    return body.model_copy(update={"model": decision.model}), {"tier": decision.tier, "headers": decision.headers()}
+    return body.model_copy(update={"model": decision.model}), {
+        "tier": decision.tier,
+        "headers": decision.headers(),
+    }
 
 
 @router.post("/v1/chat/completions")

@@ -55,9 +55,13 @@ def validation_error(exc: ValidationError) -> InvalidRequestError:
         )
     path = field_path(tuple(err["loc"]))
     if err["type"] == "extra_forbidden":
-        return InvalidRequestError(f"Unrecognized request argument supplied: {path}", param=path, code="unknown_parameter")
+        return InvalidRequestError(
+            f"Unrecognized request argument supplied: {path}", param=path, code="unknown_parameter"
+        )
     if err["type"] == "missing":
-        return InvalidRequestError(f"Missing required parameter: '{path}'.", param=path, code="missing_required_parameter")
+        return InvalidRequestError(
+            f"Missing required parameter: '{path}'.", param=path, code="missing_required_parameter"
+        )
     msg = err["msg"].removeprefix("Value error, ")
     return InvalidRequestError(f"Invalid value for '{path}': {msg}", param=path or None, code="invalid_value")
 

@@ -41,7 +41,12 @@ def completion_chunk(chunk: ChatCompletionChunk) -> str:
         "created": chunk.created,
         "model": chunk.model,
         "choices": [
-            {"index": ch.index, "text": ch.delta.content or "", "finish_reason": ch.finish_reason, "logprobs": None}
+            {
+                "index": ch.index,
+                "text": ch.delta.content or "",
+                "finish_reason": ch.finish_reason,
+                "logprobs": None,
+            }
             for ch in chunk.choices
         ],
     }
@@ -60,6 +65,9 @@ async def create_completion(request: Request) -> Response:
     ctx = await context(request)
     body, routed = await route_auto((await read_body(request, CompletionRequest)).to_chat(), ctx)
     return await serve(
-        body, ctx, render_chunk=completion_chunk,
-        render=lambda c: to_completion(c).model_dump_json(exclude_none=True), **routed,
+        body,
+        ctx,
+        render_chunk=completion_chunk,
+        render=lambda c: to_completion(c).model_dump_json(exclude_none=True),
+        **routed,
     )

@@ -35,10 +35,15 @@ def view(record: dict[str, Any], account: accounts.Account | None = None) -> Key
     jwt_sub = record["pk"].removeprefix("JWT#") if record["pk"].startswith("JWT#") else None
     key_id = f"jwt:{jwt_sub}" if jwt_sub else record["key_id"]
     out = KeyView(
-        id=key_id, label=record.get("label"), kind="jwt" if jwt_sub else "key",
-        prefix="" if jwt_sub else apikeys.display_prefix(key_id), status=record.get("status", "active"),
-        limits={k: float(v) if k in ("daily_budget_usd", "default_cost_weight") else int(v)
-                for k, v in (record.get("limits") or {}).items()},
+        id=key_id,
+        label=record.get("label"),
+        kind="jwt" if jwt_sub else "key",
+        prefix="" if jwt_sub else apikeys.display_prefix(key_id),
+        status=record.get("status", "active"),
+        limits={
+            k: float(v) if k in ("daily_budget_usd", "default_cost_weight") else int(v)
+            for k, v in (record.get("limits") or {}).items()
+        },
         created_at=record.get("created_at"),
     )
     if account is not None:
@@ -63,18 +68,26 @@ async def create_key(request: Request) -> JSONResponse:
     _begin(request)
     body = await read_body(request, KeyCreateRequest)
     given = {k: v for k, v in body.given().items() if v is not None}
-    principal = await auth.authenticate(request.headers, allow_admin=True) if auth.credential(request.headers) else None
+    principal = (
+        await auth.authenticate(request.headers, allow_admin=True)
+        if auth.credential(request.headers)
+        else None
+    )
     if principal is not None and principal.is_admin:
         plain, record = await keys.create(body.label, given, created_by="admin")
     else:
         if given:
-            raise PermissionDeniedError("Setting limits on a key needs the gateway's admin key.", code="admin_required")
+            raise PermissionDeniedError(
+                "Setting limits on a key needs the gateway's admin key.", code="admin_required"
+            )
         per_min = get_settings().key_creates_per_ip_per_min
         if not await keys.count_creation(source_ip(request), per_min):
             wait = max(1, int(60 - clock.now() % 60))
             raise RateLimitError(
                 f"Too many keys created from this address: at most {per_min} a minute. Retry in {wait} s.",
-                code="key_creation_rate_limited", headers={"retry-after": str(wait)}, extra={"retry_after": wait},
+                code="key_creation_rate_limited",
+                headers={"retry-after": str(wait)},
+                extra={"retry_after": wait},
             )
         plain, record = await keys.create(body.label, {})
     created = KeyCreated(key=plain, **view(record).model_dump())
@@ -87,8 +100,7 @@ async def list_keys(request: Request, limit: int = 100, cursor: str | None = Non
     await auth.authenticate_admin(request.headers)
     records, nxt = await keys.list_keys(max(1, min(limit, 100)), cursor)
     found = await accounts.get_many([r["key_id"] for r in records]) if records else {}
-    data = [view(r, found[r["key_id"]]).model_dump(mode="json", exclude_none=True)
-            for r in records]
+    data = [view(r, found[r["key_id"]]).model_dump(mode="json", exclude_none=True) for r in records]
     return _json({"object": "list", "data": data, "next_cursor": nxt}, request)
 
 
@@ -97,11 +109,11 @@ async def patch_key(key_id: str, request: Request) -> JSONResponse:
     _begin(request)
     await auth.authenticate_admin(request.headers)
     body = await read_body(request, KeyPatchRequest)
-    change = {"label": body.label, "limits": body.given(), "status": body.status}
+    record: dict[str, Any] | None
     if key_id.startswith("jwt:") and len(key_id) > 4:
-        record = await keys.upsert_jwt(key_id[4:], **change)
+        record = await keys.upsert_jwt(key_id[4:], label=body.label, limits=body.given(), status=body.status)
     else:
-        record = await keys.update(key_id, **change)
+        record = await keys.update(key_id, label=body.label, limits=body.given(), status=body.status)
     if record is None:
         raise NotFoundError(f"No key with id `{key_id}`.", param="id")
     auth.forget()  # this container at once; others within KEY_CACHE_TTL_S
@@ -112,6 +124,7 @@ async def patch_key(key_id: str, request: Request) -> JSONResponse:
 async def revoke_key(key_id: str, request: Request) -> JSONResponse:
     _begin(request)
     await auth.authenticate_admin(request.headers)
+    record: dict[str, Any] | None
     if key_id.startswith("jwt:") and len(key_id) > 4:
         record = await keys.upsert_jwt(key_id[4:], status="revoked")
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -26,7 +27,7 @@ def _per_token(x: float | None) -> float | None:
     return None if x is None else float(Decimal(str(x)) / _MILLION)
 
 
-def pricing_view(p: Pricing) -> dict:
+def pricing_view(p: Pricing) -> dict[str, Any]:
     return {
         "input": _per_token(p.input),
         "output": _per_token(p.output),
@@ -37,7 +38,7 @@ def pricing_view(p: Pricing) -> dict:
     }
 
 
-def model_view(m: ModelInfo) -> dict:
+def model_view(m: ModelInfo) -> dict[str, Any]:
     return {
         "id": m.id,
         "object": "model",
@@ -89,7 +90,8 @@ async def list_providers(request: Request, model: str = "gpt-4o-mini") -> JSONRe
                 "cooling_down": state.cooling(now),
                 "cooldown_until": (
                     datetime.fromtimestamp(state.cooldown_until, UTC).isoformat(timespec="seconds")
-                    if state.cooling(now) else None
+                    if state.cooling(now)
+                    else None
                 ),
                 "params": {
                     "model": served.model,

@@ -35,7 +35,9 @@ def _subject(principal: Principal, key: str | None, scope: str | None) -> str | 
         raise InvalidRequestError("`scope` is `key` or `all`.", param="scope", code="invalid_value")
     if principal.is_admin:
         if key and scope == "all":
-            raise InvalidRequestError("Give `key` or `scope=all`, not both.", param="scope", code="invalid_value")
+            raise InvalidRequestError(
+                "Give `key` or `scope=all`, not both.", param="scope", code="invalid_value"
+            )
         return key or None
     if scope == "all" or (key and key != principal.id):
         raise PermissionDeniedError("Only an admin key can read another key's or the gateway's report.")
@@ -43,8 +45,9 @@ def _subject(principal: Principal, key: str | None, scope: str | None) -> str | 
 
 
 @router.get("/v1/report")
-async def get_report(request: Request, format: str = "json", key: str | None = None,  # noqa: A002
-                     scope: str | None = None) -> Response:
+async def get_report(
+    request: Request, format: str = "json", key: str | None = None, scope: str | None = None
+) -> Response:
     principal = await _caller(request)
     if format not in ("json", "html"):
         raise InvalidRequestError("`format` is `json` or `html`.", param="format", code="invalid_value")

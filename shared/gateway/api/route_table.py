@@ -38,14 +38,18 @@ def _bind(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
             if raw is None:
                 if default is inspect.Parameter.empty:
                     raise InvalidRequestError(
-                        f"Missing required parameter: '{name}'.", param=name, code="missing_required_parameter"
+                        f"Missing required parameter: '{name}'.",
+                        param=name,
+                        code="missing_required_parameter",
                     )
                 kwargs[name] = default
                 continue
             try:
                 kwargs[name] = convert(raw) if convert else raw
             except ValueError:
-                raise InvalidRequestError(f"Invalid value for '{name}': {raw!r}.", param=name, code="invalid_value") from None
+                raise InvalidRequestError(
+                    f"Invalid value for '{name}': {raw!r}.", param=name, code="invalid_value"
+                ) from None
         return await endpoint(request=request, **kwargs)
 
     return handle

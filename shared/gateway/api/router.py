@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import anyio
 from starlette.requests import Request
@@ -46,12 +47,16 @@ async def route(request: Request) -> Response:
         return json.dumps({**chunk.model_dump(exclude_none=True), "router": view}, separators=(",", ":"))
 
     return await serve(
-        body.to_chat(decision.model), ctx, render=with_decision, render_chunk=chunk_with_decision,
-        tier=decision.tier, headers=decision.headers(),
+        body.to_chat(decision.model),
+        ctx,
+        render=with_decision,
+        render_chunk=chunk_with_decision,
+        tier=decision.tier,
+        headers=decision.headers(),
     )
 
 
-def _profiles() -> dict:
+def _profiles() -> dict[str, Any]:
     from gateway.semantic_routing import default_router
 
     r = default_router()
@@ -59,16 +64,18 @@ def _profiles() -> dict:
     data = []
     for name, p in sorted(r.profiles.items()):
         m = models.get(name)
-        data.append({
-            "profile": name,
-            "model": m.id if m else None,
-            "status": m.status if m else None,
-            "source": p.source,
-            "validation_size": p.validation_size,
-            "date": p.date,
-            "mean_cost_usd": p.mean_cost_usd,
-            "cluster_error": list(p.cluster_error),
-        })
+        data.append(
+            {
+                "profile": name,
+                "model": m.id if m else None,
+                "status": m.status if m else None,
+                "source": p.source,
+                "validation_size": p.validation_size,
+                "date": p.date,
+                "mean_cost_usd": p.mean_cost_usd,
+                "cluster_error": list(p.cluster_error),
+            }
+        )
     return {
         "object": "list",
         "embedding": r.config.embedding,

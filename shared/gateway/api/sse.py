@@ -4,7 +4,7 @@ breaks after the stream began, and ``[DONE]`` always last."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any
 
@@ -23,9 +23,9 @@ def frame(payload: str) -> bytes:
 
 
 async def encode(
-    items: AsyncIterator[ChatCompletionChunk | GatewayError],
+    items: AsyncGenerator[ChatCompletionChunk | GatewayError, None],
     render: Callable[[ChatCompletionChunk], str],
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     # aclosing: a break must settle the stream (its ``finally``) now, before [DONE], not at GC.
     async with aclosing(items) as it:
         async for item in it:
@@ -50,8 +50,9 @@ class _Response(StreamingResponse):
                     await self.on_close()
 
 
-def response(body: AsyncIterator[bytes], headers: dict[str, str],
-             on_close: Callable[[], Awaitable[None]] | None = None) -> StreamingResponse:
+def response(
+    body: AsyncIterator[bytes], headers: dict[str, str], on_close: Callable[[], Awaitable[None]] | None = None
+) -> StreamingResponse:
     out = _Response(body, media_type="text/event-stream", headers={**SSE_HEADERS, **headers})
     out.on_close = on_close
     return out

@@ -6,6 +6,7 @@ A caller sees only its own wallet and invoices: another principal's invoice id i
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -22,20 +23,27 @@ router = APIRouter()
 _USD_PLACES = Decimal("0.000000001")
 
 
-def _view(invoice: dict, balance: Decimal | None = None) -> InvoiceView:
+def _view(invoice: dict[str, Any], balance: Decimal | None = None) -> InvoiceView:
     bolt11 = invoice.get("payment_request")
     return InvoiceView(
-        invoiceId=invoice["invoice_id"], status=invoice["status"], amount=int(invoice["amount_sats"]),
-        amountUsd=float(invoice["amount_usd"]), paymentRequest=bolt11,
+        invoiceId=invoice["invoice_id"],
+        status=invoice["status"],
+        amount=int(invoice["amount_sats"]),
+        amountUsd=float(invoice["amount_usd"]),
+        paymentRequest=bolt11,
         lightningUrl=f"lightning:{bolt11}" if bolt11 else None,
-        invoiceUrl=f"/v1/wallet/status?invoiceId={invoice['invoice_id']}", backend=invoice["backend"],
+        invoiceUrl=f"/v1/wallet/status?invoiceId={invoice['invoice_id']}",
+        backend=invoice["backend"],
         balanceUsd=None if balance is None else float(balance),
     )
 
 
 def _json(model: InvoiceView | BalanceView, ctx, status: int = 200) -> JSONResponse:  # type: ignore[no-untyped-def]
-    return JSONResponse(model.model_dump(mode="json", exclude_none=True), status_code=status,
-                        headers={"x-request-id": ctx.request_id})
+    return JSONResponse(
+        model.model_dump(mode="json", exclude_none=True),
+        status_code=status,
+        headers={"x-request-id": ctx.request_id},
+    )
 
 
 @router.post("/v1/wallet/fund")
@@ -47,21 +55,30 @@ async def fund(request: Request) -> JSONResponse:
     invoice_id = wallet.new_invoice_id()
     created = await backend.create_invoice(body.amount, f"LLM gateway credit {invoice_id}")
     record = await wallet.create_invoice(
-        invoice_id, ctx.principal.id, body.amount, usd, backend.name, created.payment_hash, created.payment_request
+        invoice_id,
+        ctx.principal.id,
+        body.amount,
+        usd,
+        backend.name,
+        created.payment_hash,
+        created.payment_request,
     )
     return _json(_view(record), ctx, 201)
 
 
 @router.get("/v1/wallet/status")
-async def status(request: Request, invoiceId: str | None = None) -> JSONResponse:  # noqa: N803 - the seed's name
+async def status(request: Request, invoiceId: str | None = None) -> JSONResponse:
     ctx = await context(request)
     if not invoiceId:
-        raise InvalidRequestError("Missing required parameter: 'invoiceId'.", param="invoiceId",
-                                  code="missing_required_parameter")
+        raise InvalidRequestError(
+            "Missing required parameter: 'invoiceId'.", param="invoiceId", code="missing_required_parameter"
+        )
     invoice = await wallet.get_invoice(invoiceId)
     if invoice is None or invoice.get("owner") != ctx.principal.id:
         raise NotFoundError(f"No invoice `{invoiceId}` for this key.", param="invoiceId")
-    if invoice["status"] == "pending" and await (await get_backend(invoice["backend"])).is_paid(invoice["payment_hash"]):
+    if invoice["status"] == "pending" and await (await get_backend(invoice["backend"])).is_paid(
+        invoice["payment_hash"]
+    ):
         await wallet.credit(invoice)  # exactly once, whoever polls first; the others find it credited
         invoice["status"] = "credited"
     balance = (await accounts.get(ctx.principal.id)).balance_usd
@@ -73,10 +90,13 @@ async def balance(request: Request) -> JSONResponse:
     ctx = await context(request)
     account = await accounts.get(ctx.principal.id)
     free_total = ctx.principal.limits.get("free_requests")
-    return _json(BalanceView(
-        balanceUsd=float(account.balance_usd),
-        availableUsd=float(account.available_usd),
-        freeRequestsUsed=account.free_used,
-        freeRequestsTotal=DEFAULT_FREE_REQUESTS if free_total is None else int(free_total),
-        satsUsdRate=float(sats_usd_rate()),
-    ), ctx)
+    return _json(
+        BalanceView(
+            balanceUsd=float(account.balance_usd),
+            availableUsd=float(account.available_usd),
+            freeRequestsUsed=account.free_used,
+            freeRequestsTotal=DEFAULT_FREE_REQUESTS if free_total is None else int(free_total),
+            satsUsdRate=float(sats_usd_rate()),
+        ),
+        ctx,
+    )

@@ -18,15 +18,15 @@ def unsupported(request: ChatCompletionRequest, target: Target) -> list[str]:
     accepted = target.provider.params if target.served.params is None else target.served.params
     accepted_set = frozenset(accepted) - frozenset(target.model.unsupported_params)
     sent = request.model_fields_set - _ALWAYS
-    out = sorted(
-        name for name in sent if getattr(request, name) is not None and name not in accepted_set
-    )
+    out = sorted(name for name in sent if getattr(request, name) is not None and name not in accepted_set)
     if request.n is not None and request.n > 1 and "n" not in accepted_set and "n" not in out:
         out.append("n")
     return out
 
 
-def fit(request: ChatCompletionRequest, target: Target, *, drop: bool) -> tuple[ChatCompletionRequest, list[str]]:
+def fit(
+    request: ChatCompletionRequest, target: Target, *, drop: bool
+) -> tuple[ChatCompletionRequest, list[str]]:
     """The request as this target can take it, and the names dropped to get there.
 
     Raises ``UnsupportedParamError`` naming the first offending parameter unless ``drop``.
@@ -41,4 +41,4 @@ def fit(request: ChatCompletionRequest, target: Target, *, drop: bool) -> tuple[
             + ". Remove it, or set `drop_params: true` to have the gateway drop what the target cannot take.",
             param=names[0],
         )
-    return request.model_copy(update={n: None for n in names}), names
+    return request.model_copy(update=dict.fromkeys(names)), names

@@ -58,7 +58,8 @@ def _targets_for(catalog: Catalog, settings: Settings, model: ModelInfo, pinned:
         if not served:
             raise InvalidRequestError(
                 f"Model `{model.id}` is not served by provider `{pinned}`; it is served by "
-                + ", ".join(f"`{s.provider}`" for s in model.providers) + ".",
+                + ", ".join(f"`{s.provider}`" for s in model.providers)
+                + ".",
                 param="provider",
                 code="provider_not_available",
             )
@@ -90,7 +91,9 @@ def resolve(
     model, pinned = split_model(catalog, model_name)
     if provider is not None:
         if provider not in catalog.providers:
-            raise InvalidRequestError(f"Unknown provider `{provider}`.", param="provider", code="unknown_provider")
+            raise InvalidRequestError(
+                f"Unknown provider `{provider}`.", param="provider", code="unknown_provider"
+            )
         if pinned is not None and pinned != provider:
             raise InvalidRequestError(
                 f"The model names provider `{pinned}` but the request names `{provider}`.", param="provider"
@@ -109,5 +112,7 @@ def resolve(
                 seen.add((t.provider_id, t.upstream_model))
                 targets.append(t)
     if not targets:
-        raise InvalidRequestError(f"No enabled provider serves `{model.id}`.", param="model", code="no_provider")
+        raise InvalidRequestError(
+            f"No enabled provider serves `{model.id}`.", param="model", code="no_provider"
+        )
     return targets

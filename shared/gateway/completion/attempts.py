@@ -56,7 +56,9 @@ def _backoff(attempt: int) -> float:
 
 def _order(targets: list[Target], cooling: frozenset[str]) -> list[Target]:
     """Healthy targets first, in order; cooling ones last, so a request is never stranded."""
-    return [t for t in targets if t.provider_id not in cooling] + [t for t in targets if t.provider_id in cooling]
+    return [t for t in targets if t.provider_id not in cooling] + [
+        t for t in targets if t.provider_id in cooling
+    ]
 
 
 async def attempts(plan: Plan, ctx: RequestContext) -> AsyncIterator[Attempt]:
@@ -99,7 +101,8 @@ async def failed(attempt: Attempt, exc: BaseException, failures: list[UpstreamEr
 def malformed(provider: str, exc: Exception) -> UpstreamError:
     return UpstreamError(
         f"{provider} sent a malformed response ({type(exc).__name__}: {str(exc)[:200]})",
-        provider=provider, retryable=True,
+        provider=provider,
+        retryable=True,
     )
 
 

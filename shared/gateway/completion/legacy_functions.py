@@ -11,7 +11,7 @@ represent them).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gateway.errors import InvalidRequestError
 from gateway.schemas import FunctionCall, ToolCall
@@ -21,17 +21,21 @@ if TYPE_CHECKING:
 
 
 def uses_functions(request: ChatCompletionRequest) -> bool:
-    return bool(request.functions) or request.function_call is not None or any(
-        m.role == "function" or m.function_call is not None for m in request.messages
+    return (
+        bool(request.functions)
+        or request.function_call is not None
+        or any(m.role == "function" or m.function_call is not None for m in request.messages)
     )
 
 
-def _tool_choice(function_call: str | dict | None) -> str | dict | None:
+def _tool_choice(function_call: str | dict[str, Any] | None) -> str | dict[str, Any] | None:
     if function_call is None or isinstance(function_call, str):
         return function_call
     name = function_call.get("name")
     if not name:
-        raise InvalidRequestError("function_call must be 'none', 'auto' or {\"name\": ...}", param="function_call")
+        raise InvalidRequestError(
+            "function_call must be 'none', 'auto' or {\"name\": ...}", param="function_call"
+        )
     return {"type": "function", "function": {"name": name}}
 
 
@@ -45,7 +49,7 @@ def _messages(messages: list[Message]) -> list[Message]:
             calls = [*(m.tool_calls or ()), ToolCall(id=call_id, function=m.function_call)]
             out.append(m.model_copy(update={"function_call": None, "tool_calls": calls}))
         elif m.role == "function":
-            call_id = pending.pop(m.name or "", None) or f"call_fn_{i}_{m.name}"
+            call_id = pending.pop(m.name or "", "") or f"call_fn_{i}_{m.name}"
             out.append(m.model_copy(update={"role": "tool", "tool_call_id": call_id, "name": None}))
         else:
             out.append(m)
@@ -57,15 +61,23 @@ def to_tools(request: ChatCompletionRequest) -> ChatCompletionRequest:
     if not uses_functions(request):
         return request
     if request.functions and request.tools:
-        raise InvalidRequestError("Use either `tools` or the deprecated `functions`, not both.", param="functions")
-    update = {"messages": _messages(request.messages), "functions": None, "function_call": None}
+        raise InvalidRequestError(
+            "Use either `tools` or the deprecated `functions`, not both.", param="functions"
+        )
+    update: dict[str, Any] = {
+        "messages": _messages(request.messages),
+        "functions": None,
+        "function_call": None,
+    }
     if request.functions:
         from gateway.schemas.chat import Tool
 
         update["tools"] = [Tool(function=f) for f in request.functions]
     if request.function_call is not None:
         if request.tool_choice is not None:
-            raise InvalidRequestError("Use either `tool_choice` or the deprecated `function_call`.", param="function_call")
+            raise InvalidRequestError(
+                "Use either `tool_choice` or the deprecated `function_call`.", param="function_call"
+            )
         update["tool_choice"] = _tool_choice(request.function_call)
     return request.model_copy(update=update)
 
@@ -78,7 +90,9 @@ def completion_to_legacy(completion: ChatCompletion) -> ChatCompletion:
     for choice in completion.choices:
         calls = choice.message.tool_calls
         if calls:
-            choice.message.function_call = FunctionCall(name=calls[0].function.name, arguments=calls[0].function.arguments)
+            choice.message.function_call = FunctionCall(
+                name=calls[0].function.name, arguments=calls[0].function.arguments
+            )
             choice.message.tool_calls = None
         choice.finish_reason = _finish(choice.finish_reason)
     return completion

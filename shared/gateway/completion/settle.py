@@ -26,11 +26,25 @@ if TYPE_CHECKING:
 _NO_COST = pricing.Cost(Decimal(0), Decimal(0), Decimal(0))
 
 
-def outcome(status: Status, target: Target | None, model: str, usage: RawUsage, *, estimated: bool = False,
-            error_code: str | None = None) -> settlement.Outcome:
+def outcome(
+    status: Status,
+    target: Target | None,
+    model: str,
+    usage: RawUsage,
+    *,
+    estimated: bool = False,
+    error_code: str | None = None,
+) -> settlement.Outcome:
     cost = pricing.price(usage, target.pricing) if target else _NO_COST
-    return settlement.Outcome(status=status, model=model, provider=target.provider_id if target else None,
-                              usage=usage, cost=cost, estimated=estimated, error_code=error_code)
+    return settlement.Outcome(
+        status=status,
+        model=model,
+        provider=target.provider_id if target else None,
+        usage=usage,
+        cost=cost,
+        estimated=estimated,
+        error_code=error_code,
+    )
 
 
 def estimate(request: ChatCompletionRequest, usage: RawUsage, completion_text: str) -> tuple[RawUsage, bool]:
@@ -61,7 +75,9 @@ async def settle_failure(ctx: RequestContext, plan: Plan, exc: BaseException) ->
     settled as an error, once."""
     if plan.admission.settled:
         return
-    code = getattr(exc, "code", None) or ("cancelled" if isinstance(exc, asyncio.CancelledError) else "internal_error")
+    code = getattr(exc, "code", None) or (
+        "cancelled" if isinstance(exc, asyncio.CancelledError) else "internal_error"
+    )
     await settle(ctx, plan, outcome("error", None, plan.request.model, RawUsage(), error_code=str(code)))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -48,7 +48,9 @@ class Stream:
     pending: list[ChatCompletionChunk] = field(default_factory=list)
 
 
-def _parse_event(adapter: Adapter, event: Any, state: StreamState, provider: str) -> list[ChatCompletionChunk]:
+def _parse_event(
+    adapter: Adapter, event: Any, state: StreamState, provider: str
+) -> list[ChatCompletionChunk]:
     """The adapter's chunks for one event; an event it cannot read is the provider's failure."""
     try:
         return adapter.parse_stream_event(event, state)
@@ -58,13 +60,16 @@ def _parse_event(adapter: Adapter, event: Any, state: StreamState, provider: str
         raise malformed(provider, exc) from exc
 
 
-async def _first_chunks(adapter: Adapter, events: AsyncIterator[Any], state: StreamState,
-                        provider: str) -> list[ChatCompletionChunk]:
+async def _first_chunks(
+    adapter: Adapter, events: AsyncIterator[Any], state: StreamState, provider: str
+) -> list[ChatCompletionChunk]:
     async for event in events:
         chunks = _parse_event(adapter, event, state, provider)
         if chunks or state.done:
             return chunks
-    raise UpstreamError(f"{provider} ended the stream without sending an event", provider=provider, retryable=True)
+    raise UpstreamError(
+        f"{provider} ended the stream without sending an event", provider=provider, retryable=True
+    )
 
 
 async def open_stream(ctx: RequestContext, plan: Plan) -> Stream:
@@ -115,7 +120,9 @@ async def abandon(stream: Stream, ctx: RequestContext, plan: Plan) -> None:
         except Exception:
             logger.warning("closing an abandoned stream failed", exc_info=True)
     usage, estimated = estimate(stream.request, stream.state.usage, "")
-    await settle(ctx, plan, outcome("cancelled", stream.target, stream.target.model.id, usage, estimated=estimated))
+    await settle(
+        ctx, plan, outcome("cancelled", stream.target, stream.target.model.id, usage, estimated=estimated)
+    )
 
 
 def _has_content(chunk: ChatCompletionChunk) -> bool:
@@ -129,9 +136,11 @@ def _text_of(chunks: list[ChatCompletionChunk]) -> str:
         for ch in c.choices:
             if ch.delta.content:
                 out.append(ch.delta.content)
-            for tc in ch.delta.tool_calls or ():
-                if tc.function and tc.function.arguments:
-                    out.append(tc.function.arguments)
+            out.extend(
+                tc.function.arguments
+                for tc in ch.delta.tool_calls or ()
+                if tc.function and tc.function.arguments
+            )
     return "".join(out)
 
 
@@ -139,7 +148,14 @@ def _identity(chunk: ChatCompletionChunk) -> ChatCompletionChunk:
     return chunk
 
 
-async def chunks(stream: Stream, ctx: RequestContext, plan: Plan) -> AsyncIterator[ChatCompletionChunk | GatewayError]:
+async def _nothing() -> AsyncIterator[Any]:
+    return
+    yield
+
+
+async def chunks(
+    stream: Stream, ctx: RequestContext, plan: Plan
+) -> AsyncGenerator[ChatCompletionChunk | GatewayError, None]:
     """Every chunk as it arrives, then a final chunk carrying usage and cost.
 
     A provider failure after the commit is yielded as the error (the caller renders it as an
@@ -158,15 +174,16 @@ async def chunks(stream: Stream, ctx: RequestContext, plan: Plan) -> AsyncIterat
                 delivered.append(c)
                 yield out(c)
             try:
-                if not state.done:
-                    async for event in stream.events:
-                        for c in _parse_event(stream.adapter, event, state, stream.target.provider_id):
-                            if _has_content(c):
-                                ctx.mark_first_byte()
-                            delivered.append(c)
-                            yield out(c)
-                        if state.done:
-                            break
+                # The first chunks may have ended the stream already.
+                events = _nothing() if state.done else stream.events
+                async for event in events:
+                    for c in _parse_event(stream.adapter, event, state, stream.target.provider_id):
+                        if _has_content(c):
+                            ctx.mark_first_byte()
+                        delivered.append(c)
+                        yield out(c)
+                    if state.done:
+                        break
             except UpstreamError as exc:
                 status = "partial"
                 if exc.retryable and exc.provider:
@@ -177,7 +194,11 @@ async def chunks(stream: Stream, ctx: RequestContext, plan: Plan) -> AsyncIterat
             usage, _ = estimate(stream.request, state.usage, _text_of(delivered))
             cost = pricing.price(usage, stream.target.pricing)
             yield ChatCompletionChunk(
-                id=state.id, created=state.created, model=state.model, choices=[], provider=stream.target.provider_id,
+                id=state.id,
+                created=state.created,
+                model=state.model,
+                choices=[],
+                provider=stream.target.provider_id,
                 usage=pricing.to_usage(usage, cost, latency_ms=ctx.elapsed_ms(), ttft_ms=ctx.ttft_ms()),
             )
     finally:
@@ -190,7 +211,9 @@ async def chunks(stream: Stream, ctx: RequestContext, plan: Plan) -> AsyncIterat
                 usage, estimated = dataclasses.replace(usage, completion_tokens=seen), True
         if status != "ok" and not delivered:
             status = "error" if status == "partial" else status
-        await settle(ctx, plan, outcome(status, stream.target, stream.target.model.id, usage, estimated=estimated))
+        await settle(
+            ctx, plan, outcome(status, stream.target, stream.target.model.id, usage, estimated=estimated)
+        )
 
 
 __all__ = ["Stream", "abandon", "chunks", "open_stream"]

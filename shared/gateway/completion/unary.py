@@ -41,8 +41,13 @@ async def _send(attempt: Attempt, ctx: RequestContext) -> ProviderResult:
     if reply.status >= 300:
         raise adapter.map_error(reply.status, reply.body, reply.headers)
     if not isinstance(reply.body, dict):
-        raise UpstreamError(f"{attempt.provider} sent a body that is not JSON", provider=attempt.provider,
-                            upstream_status=reply.status, retryable=True, body=reply.body)
+        raise UpstreamError(
+            f"{attempt.provider} sent a body that is not JSON",
+            provider=attempt.provider,
+            upstream_status=reply.status,
+            retryable=True,
+            body=reply.body,
+        )
     try:
         return adapter.parse_response(reply.body, target)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -71,7 +76,9 @@ async def _complete(ctx: RequestContext, plan: Plan) -> ChatCompletion:
         if plan.legacy:
             legacy_functions.completion_to_legacy(completion)
         completion.provider = target.provider_id
-        completion.usage = pricing.to_usage(usage, settled.cost, latency_ms=ctx.elapsed_ms(), ttft_ms=ctx.ttft_ms())
+        completion.usage = pricing.to_usage(
+            usage, settled.cost, latency_ms=ctx.elapsed_ms(), ttft_ms=ctx.ttft_ms()
+        )
         await settle(ctx, plan, settled)
         await health.record_success(target.provider_id)
         return completion

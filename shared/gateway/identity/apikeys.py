@@ -31,7 +31,7 @@ def parse_id(plain: str) -> str | None:
     """The id a key claims, or None when it is not shaped like one of ours."""
     if not plain.startswith(PREFIX):
         return None
-    key_id, sep, secret = plain[len(PREFIX):].partition("_")
+    key_id, sep, secret = plain[len(PREFIX) :].partition("_")
     if not sep or len(key_id) != _ID_LEN or len(secret) < 40 or not all(c in _ID_ALPHABET for c in key_id):
         return None
     return key_id

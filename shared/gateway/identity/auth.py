@@ -14,7 +14,7 @@ container: revocation takes effect everywhere within that many seconds.
 from __future__ import annotations
 
 import hmac
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gateway import clock
 from gateway.context import Principal
@@ -41,7 +41,7 @@ def credential(headers: Mapping[str, str]) -> str | None:
     return None
 
 
-def _principal(record: dict) -> Principal:
+def _principal(record: dict[str, Any]) -> Principal:
     return Principal(
         id=record["key_id"], kind="key", label=record.get("label"), limits=dict(record.get("limits") or {})
     )
@@ -51,7 +51,7 @@ async def is_admin_key(plain: str) -> bool:
     from gateway.identity.secretparams import secret
 
     admin = await secret("GATEWAY_ADMIN_KEY")
-    return bool(admin) and hmac.compare_digest(plain.encode(), admin.encode())
+    return admin is not None and hmac.compare_digest(plain.encode(), admin.encode())
 
 
 async def _key_principal(plain: str) -> Principal | None:
@@ -59,8 +59,9 @@ async def _key_principal(plain: str) -> Principal | None:
 
     key_id = apikeys.parse_id(plain)
     record = await keys.get(key_id) if key_id else None
-    ok = record is not None and record.get("status") == "active" and apikeys.matches(plain, record["key_hash"])
-    return _principal(record) if ok else None
+    if record is None or record.get("status") != "active" or not apikeys.matches(plain, record["key_hash"]):
+        return None
+    return _principal(record)
 
 
 async def _jwt_principal(token: str) -> tuple[Principal | None, float]:
@@ -73,7 +74,9 @@ async def _jwt_principal(token: str) -> tuple[Principal | None, float]:
     if record is not None and record.get("status", "active") != "active":
         return None, expires
     limits = dict((record or {}).get("limits") or {})
-    return Principal(id=f"jwt:{claims['sub']}", kind="jwt", label=(record or {}).get("label"), limits=limits), expires
+    return Principal(
+        id=f"jwt:{claims['sub']}", kind="jwt", label=(record or {}).get("label"), limits=limits
+    ), expires
 
 
 async def authenticate(headers: Mapping[str, str], *, allow_admin: bool = False) -> Principal:

@@ -41,12 +41,15 @@ async def verify(token: str) -> dict[str, Any]:
     config = get_settings().jwt
     issuer, audience, jwks_url, pem = config.issuer, config.audience, config.jwks_url, config.public_key_pem
     if not config.configured:
-        raise AuthenticationError("JWT authentication is not configured on this gateway.", code="invalid_token")
+        raise AuthenticationError(
+            "JWT authentication is not configured on this gateway.", code="invalid_token"
+        )
     try:
         header = jwt.get_unverified_header(token)
         if header.get("alg") not in ALGORITHMS:
             raise AuthenticationError(
-                f"JWT algorithm {header.get('alg')!r} is not accepted (use RS256 or ES256).", code="invalid_token"
+                f"JWT algorithm {header.get('alg')!r} is not accepted (use RS256 or ES256).",
+                code="invalid_token",
             )
         if pem:
             key: Any = pem
@@ -54,7 +57,12 @@ async def verify(token: str) -> dict[str, Any]:
             assert jwks_url is not None  # configured: a PEM or a JWKS URL
             key = (await anyio.to_thread.run_sync(_jwks_client(jwks_url).get_signing_key_from_jwt, token)).key
         claims = jwt.decode(
-            token, key, algorithms=ALGORITHMS, audience=audience, issuer=issuer, leeway=_LEEWAY_S,
+            token,
+            key,
+            algorithms=ALGORITHMS,
+            audience=audience,
+            issuer=issuer,
+            leeway=_LEEWAY_S,
             options={"require": ["exp", "sub", "iss", "aud"]},
         )
     except jwt.ExpiredSignatureError:

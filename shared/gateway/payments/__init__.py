@@ -16,6 +16,7 @@ from gateway.settings import DEFAULT_SATS_USD_RATE, get_settings
 if TYPE_CHECKING:
     from gateway.payments.base import PaymentBackend
 
+
 def sats_usd_rate() -> Decimal:
     return get_settings().payments.sats_usd_rate
 

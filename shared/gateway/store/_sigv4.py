@@ -66,17 +66,24 @@ def sign(
     names = sorted(out)
     canonical_headers = "".join(f"{k}:{' '.join(out[k].split())}\n" for k in names)
     signed_headers = ";".join(names)
-    canonical_request = "\n".join([
-        method,
-        quote(parts.path or "/", safe="/~"),
-        parts.query,
-        canonical_headers,
-        signed_headers,
-        hashlib.sha256(body).hexdigest(),
-    ])
+    canonical_request = "\n".join(
+        [
+            method,
+            quote(parts.path or "/", safe="/~"),
+            parts.query,
+            canonical_headers,
+            signed_headers,
+            hashlib.sha256(body).hexdigest(),
+        ]
+    )
     scope = f"{amz_date[:8]}/{region}/{service}/aws4_request"
-    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical_request.encode()).hexdigest()])
-    key = _hmac(_hmac(_hmac(_hmac(("AWS4" + creds.secret_key).encode(), amz_date[:8]), region), service), "aws4_request")
+    to_sign = "\n".join(
+        ["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical_request.encode()).hexdigest()]
+    )
+    key = _hmac(
+        _hmac(_hmac(_hmac(("AWS4" + creds.secret_key).encode(), amz_date[:8]), region), service),
+        "aws4_request",
+    )
     signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
     out["authorization"] = (
         f"AWS4-HMAC-SHA256 Credential={creds.access_key}/{scope}, SignedHeaders={signed_headers}, Signature={signature}"

@@ -34,7 +34,7 @@ def serialize(v: Any) -> dict[str, Any]:
 
 
 def deserialize(av: dict[str, Any]) -> Any:
-    (kind, value), = av.items()
+    ((kind, value),) = av.items()
     if kind == "S":
         return value
     if kind == "N":

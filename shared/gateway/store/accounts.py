@@ -99,16 +99,26 @@ class Hold:
     mode: Mode
 
     def encode(self) -> str:
-        return (f"{to_nano(self.usd)}|{to_nano(self.wallet_usd)}|{self.expires}|{self.day}|{self.tokens}|"
-                f"{self.minute}|{self.mode}")
+        return (
+            f"{to_nano(self.usd)}|{to_nano(self.wallet_usd)}|{self.expires}|{self.day}|{self.tokens}|"
+            f"{self.minute}|{self.mode}"
+        )
 
     @classmethod
     def decode(cls, request_id: str, raw: str) -> Hold:
         usd, wallet, expires, day, tok, minute, mode = raw.split("|")
         if mode not in ("free", "paid"):
             raise ValueError(f"hold {request_id} has an unknown mode {mode!r}")
-        return cls(request_id, Decimal(int(usd)) / NANO, Decimal(int(wallet)) / NANO, int(expires), day, int(tok),
-                   int(minute), "free" if mode == "free" else "paid")
+        return cls(
+            request_id,
+            Decimal(int(usd)) / NANO,
+            Decimal(int(wallet)) / NANO,
+            int(expires),
+            day,
+            int(tok),
+            int(minute),
+            "free" if mode == "free" else "paid",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +167,7 @@ class Account:
 
     @property
     def holds(self) -> list[Hold]:
-        return [Hold.decode(k[len(_HOLD):], v) for k, v in self._item.items() if k.startswith(_HOLD)]
+        return [Hold.decode(k[len(_HOLD) :], v) for k, v in self._item.items() if k.startswith(_HOLD)]
 
     def hold(self, request_id: str) -> Hold | None:
         raw = self._item.get(_HOLD + request_id)
@@ -172,7 +182,9 @@ class Account:
         out = []
         for name in self._item:
             kind, _, rest = name.partition("#")
-            if (kind == "m" and int(rest.split("#")[0]) < minute - 1) or (kind == "d" and rest.split("#")[0] < yesterday):
+            if (kind == "m" and int(rest.split("#")[0]) < minute - 1) or (
+                kind == "d" and rest.split("#")[0] < yesterday
+            ):
                 out.append(name)
         return out
 
@@ -316,8 +328,16 @@ async def admit(ask: Ask) -> Account:
     return account
 
 
-def settle_update(principal_id: str, hold: Hold, actual_usd: Decimal, actual_tokens: int, *,
-                  refund_free: bool, now: float, hold_open: bool = True) -> dict[str, Any]:
+def settle_update(
+    principal_id: str,
+    hold: Hold,
+    actual_usd: Decimal,
+    actual_tokens: int,
+    *,
+    refund_free: bool,
+    now: float,
+    hold_open: bool = True,
+) -> dict[str, Any]:
     """The TransactWriteItems ``Update`` that charges the actual cost and closes the hold.
 
     With ``hold_open`` it is conditional on the hold still existing and releases it; without,
@@ -351,12 +371,15 @@ def settle_update(principal_id: str, hold: Hold, actual_usd: Decimal, actual_tok
 
 def credit_update(principal_id: str, usd: Decimal) -> dict[str, Any]:
     """The TransactWriteItems ``Update`` that adds ``usd`` to the wallet (balance and available)."""
-    return {"Update": {
-        "TableName": get_settings().keys_table, "Key": key(principal_id),
-        "UpdateExpression": "ADD #b :usd, #a :usd",
-        "ExpressionAttributeNames": {"#b": "balance_nusd", "#a": "available_nusd"},
-        "ExpressionAttributeValues": {":usd": {"N": str(to_nano(usd))}},
-    }}
+    return {
+        "Update": {
+            "TableName": get_settings().keys_table,
+            "Key": key(principal_id),
+            "UpdateExpression": "ADD #b :usd, #a :usd",
+            "ExpressionAttributeNames": {"#b": "balance_nusd", "#a": "available_nusd"},
+            "ExpressionAttributeValues": {":usd": {"N": str(to_nano(usd))}},
+        }
+    }
 
 
 async def release(principal_id: str, hold: Hold) -> bool:
@@ -368,9 +391,13 @@ async def release(principal_id: str, hold: Hold) -> bool:
         adds.append(f"{e.n('available_nusd')} {e.v(hold.wallet_usd)}")
     try:
         await call(
-            "update_item", TableName=get_settings().keys_table, Key=key(principal_id),
-            UpdateExpression=f"REMOVE {h} ADD " + ", ".join(adds), ConditionExpression=f"attribute_exists({h})",
-            ExpressionAttributeNames=e.names, ExpressionAttributeValues=e.values,
+            "update_item",
+            TableName=get_settings().keys_table,
+            Key=key(principal_id),
+            UpdateExpression=f"REMOVE {h} ADD " + ", ".join(adds),
+            ConditionExpression=f"attribute_exists({h})",
+            ExpressionAttributeNames=e.names,
+            ExpressionAttributeValues=e.values,
         )
     except ConditionFailed:
         return False
@@ -387,7 +414,9 @@ async def release_expired(account: Account, now: float) -> int:
 
 
 async def get(principal_id: str) -> Account:
-    resp = await call("get_item", TableName=get_settings().keys_table, Key=key(principal_id), ConsistentRead=True)
+    resp = await call(
+        "get_item", TableName=get_settings().keys_table, Key=key(principal_id), ConsistentRead=True
+    )
     return _account(principal_id, from_item(resp["Item"]) if resp.get("Item") else None)
 
 
@@ -396,7 +425,7 @@ async def get_many(principal_ids: list[str]) -> dict[str, Account]:
     table = get_settings().keys_table
     out = {p: _account(p, None) for p in principal_ids}
     for i in range(0, len(principal_ids), 100):
-        keys = [key(p) for p in principal_ids[i:i + 100]]
+        keys = [key(p) for p in principal_ids[i : i + 100]]
         while keys:
             resp = await call("batch_get_item", RequestItems={table: {"Keys": keys}})
             for raw in resp.get("Responses", {}).get(table, []):
@@ -408,6 +437,24 @@ async def get_many(principal_ids: list[str]) -> dict[str, Account]:
 
 
 __all__ = [
-    "HOLD_TTL_S", "NANO", "Account", "Ask", "Hold", "Mode", "Refused", "admit", "credit_update", "day_of", "forget",
-    "get", "get_many", "key", "minute_of", "next_midnight", "release", "release_expired", "settle_update", "to_nano",
+    "HOLD_TTL_S",
+    "NANO",
+    "Account",
+    "Ask",
+    "Hold",
+    "Mode",
+    "Refused",
+    "admit",
+    "credit_update",
+    "day_of",
+    "forget",
+    "get",
+    "get_many",
+    "key",
+    "minute_of",
+    "next_midnight",
+    "release",
+    "release_expired",
+    "settle_update",
+    "to_nano",
 ]

@@ -33,11 +33,18 @@ ATTEMPTS = 5
 """Round trips one ``call`` may take, retries included."""
 _BACKOFF_BASE_S = 0.02
 _BACKOFF_CAP_S = 0.5
-_THROTTLING = frozenset({
-    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "LimitExceededException",
-})
+_THROTTLING = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "LimitExceededException",
+    }
+)
 _TRANSIENT = frozenset({"InternalServerError", "ServiceUnavailable"})
-_CONFLICTS = frozenset({"TransactionConflictException", "TransactionConflict", "TransactionInProgressException"})
+_CONFLICTS = frozenset(
+    {"TransactionConflictException", "TransactionConflict", "TransactionInProgressException"}
+)
 _credentials: _sigv4.Credentials | None = None
 _credentials_at = 0.0
 _CREDENTIALS_TTL_S = 300.0
@@ -99,7 +106,9 @@ def _error(status: int, body: Any) -> Exception:
     if code == "ConditionalCheckFailedException":
         return ConditionFailed(from_item(body["Item"]) if body.get("Item") else None)
     if code == "TransactionCanceledException":
-        return TransactionCancelled([str(r.get("Code") or "None") for r in body.get("CancellationReasons") or []], message)
+        return TransactionCancelled(
+            [str(r.get("Code") or "None") for r in body.get("CancellationReasons") or []], message
+        )
     if code in _THROTTLING:
         return Throttled(_UNAVAILABLE, headers=dict(_RETRY_HEADERS))
     if code in _TRANSIENT or status >= 500:
@@ -140,9 +149,13 @@ async def call(operation: str, **kwargs: Any) -> dict[str, Any]:
     try:
         for attempt in range(ATTEMPTS):
             headers = _sigv4.sign(
-                "POST", url + "/",
+                "POST",
+                url + "/",
                 {"content-type": "application/x-amz-json-1.0", "x-amz-target": f"DynamoDB_20120810.{name}"},
-                body, _creds(), s.region, "dynamodb",
+                body,
+                _creds(),
+                s.region,
+                "dynamodb",
             )
             error: Exception
             try:

@@ -58,4 +58,11 @@ class Throttled(StoreUnavailableError):
     """DynamoDB kept throttling after the door's retries (a 503 the client may retry)."""
 
 
-__all__ = ["CONDITION_FAILED", "ConditionFailed", "StoreError", "StoreUnavailableError", "Throttled", "TransactionCancelled"]
+__all__ = [
+    "CONDITION_FAILED",
+    "ConditionFailed",
+    "StoreError",
+    "StoreUnavailableError",
+    "Throttled",
+    "TransactionCancelled",
+]

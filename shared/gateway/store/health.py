@@ -48,7 +48,9 @@ def _health(item: dict[str, Any] | None) -> Health:
     if not item:
         return Health()
     v = from_item(item)
-    return Health(int(v.get("failures") or 0), float(v.get("window_start") or 0), float(v.get("cooldown_until") or 0))
+    return Health(
+        int(v.get("failures") or 0), float(v.get("window_start") or 0), float(v.get("cooldown_until") or 0)
+    )
 
 
 def cached(provider: str) -> Health:
@@ -65,11 +67,13 @@ async def read(providers: list[str], *, now: float | None = None) -> dict[str, H
         try:
             table = get_settings().keys_table
             resp = await call("batch_get_item", RequestItems={table: {"Keys": [_key(p) for p in stale]}})
-            found = {from_item({"pk": i["pk"]})["pk"].removeprefix("HEALTH#"): i
-                     for i in resp.get("Responses", {}).get(table, [])}
+            found = {
+                from_item({"pk": i["pk"]})["pk"].removeprefix("HEALTH#"): i
+                for i in resp.get("Responses", {}).get(table, [])
+            }
             for p in stale:
                 _cache[p] = (now, _health(found.get(p)))
-        except Exception:  # noqa: BLE001 - a store hiccup must not fail the request
+        except Exception:
             logger.warning("provider health read failed", exc_info=True)
     return {p: cached(p) for p in providers}
 
@@ -84,7 +88,9 @@ async def _count(provider: str, now: float) -> dict[str, Any]:
     cutoff = now - s.health.window_s
     try:
         resp = await call(
-            "update_item", TableName=s.keys_table, Key=_key(provider),
+            "update_item",
+            TableName=s.keys_table,
+            Key=_key(provider),
             UpdateExpression="ADD failures :one SET updated_at = :now",
             ConditionExpression="window_start > :cutoff",
             ExpressionAttributeValues=to_item({":one": 1, ":now": now, ":cutoff": cutoff}),
@@ -92,19 +98,24 @@ async def _count(provider: str, now: float) -> dict[str, Any]:
         )
     except ConditionFailed:  # the window is missing or expired: open a new one
         resp = await call(
-            "update_item", TableName=s.keys_table, Key=_key(provider),
+            "update_item",
+            TableName=s.keys_table,
+            Key=_key(provider),
             UpdateExpression="SET failures = :one, window_start = :now, updated_at = :now, kind = :kind",
             ExpressionAttributeValues=to_item({":one": 1, ":now": now, ":kind": "health"}),
             ReturnValues="ALL_NEW",
         )
-    return resp["Attributes"]
+    attributes: dict[str, Any] = resp["Attributes"]
+    return attributes
 
 
 async def _cool(provider: str, now: float) -> dict[str, Any] | None:
     s = get_settings()
     try:
         resp = await call(
-            "update_item", TableName=s.keys_table, Key=_key(provider),
+            "update_item",
+            TableName=s.keys_table,
+            Key=_key(provider),
             UpdateExpression="SET cooldown_until = :until, failures = :zero, window_start = :now",
             ConditionExpression="attribute_not_exists(cooldown_until) OR cooldown_until < :now",
             ExpressionAttributeValues=to_item({":until": now + s.health.cooldown_s, ":zero": 0, ":now": now}),
@@ -112,7 +123,8 @@ async def _cool(provider: str, now: float) -> dict[str, Any] | None:
         )
     except ConditionFailed:
         return None  # another container cooled it first
-    return resp["Attributes"]
+    attributes: dict[str, Any] = resp["Attributes"]
+    return attributes
 
 
 async def record_failure(provider: str, *, now: float | None = None) -> Health:
@@ -123,7 +135,7 @@ async def record_failure(provider: str, *, now: float | None = None) -> Health:
         if int(item.get("failures", {}).get("N", 0)) >= get_settings().health.failures:
             item = await _cool(provider, now) or item
         _cache[provider] = (now, _health(item))
-    except Exception:  # noqa: BLE001
+    except Exception:
         logger.warning("provider health write failed", exc_info=True)
     return cached(provider)
 
@@ -136,10 +148,12 @@ async def record_success(provider: str, *, now: float | None = None) -> None:
         return
     try:
         await call(
-            "update_item", TableName=get_settings().keys_table, Key=_key(provider),
+            "update_item",
+            TableName=get_settings().keys_table,
+            Key=_key(provider),
             UpdateExpression="SET failures = :zero, updated_at = :now REMOVE cooldown_until",
             ExpressionAttributeValues=to_item({":zero": 0, ":now": now}),
         )
         _cache[provider] = (now, Health())
-    except Exception:  # noqa: BLE001
+    except Exception:
         logger.warning("provider health reset failed", exc_info=True)

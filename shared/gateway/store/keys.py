@@ -35,7 +35,9 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-async def create(label: str | None, limits: dict[str, Any] | None = None, *, created_by: str = "self") -> tuple[str, dict[str, Any]]:
+async def create(
+    label: str | None, limits: dict[str, Any] | None = None, *, created_by: str = "self"
+) -> tuple[str, dict[str, Any]]:
     """Store a new key; returns (plain key, stored record). The plain key exists only in the return value."""
     key_id, plain = apikeys.generate()
     record = {
@@ -61,7 +63,10 @@ async def create(label: str | None, limits: dict[str, Any] | None = None, *, cre
 
 async def get(key_id: str) -> dict[str, Any] | None:
     resp = await call(
-        "get_item", TableName=get_settings().keys_table, Key=to_item({"pk": _pk(key_id), "sk": SK}), ConsistentRead=True
+        "get_item",
+        TableName=get_settings().keys_table,
+        Key=to_item({"pk": _pk(key_id), "sk": SK}),
+        ConsistentRead=True,
     )
     item = resp.get("Item")
     return from_item(item) if item else None
@@ -69,7 +74,10 @@ async def get(key_id: str) -> dict[str, Any] | None:
 
 async def get_jwt(sub: str) -> dict[str, Any] | None:
     resp = await call(
-        "get_item", TableName=get_settings().keys_table, Key=to_item({"pk": _jwt_pk(sub), "sk": SK}), ConsistentRead=True
+        "get_item",
+        TableName=get_settings().keys_table,
+        Key=to_item({"pk": _jwt_pk(sub), "sk": SK}),
+        ConsistentRead=True,
     )
     item = resp.get("Item")
     return from_item(item) if item else None
@@ -78,8 +86,12 @@ async def get_jwt(sub: str) -> dict[str, Any] | None:
 async def list_keys(limit: int = 100, cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
     """A page of keys, newest first, and the cursor of the next page (None at the end)."""
     kw: dict[str, Any] = {
-        "TableName": get_settings().keys_table, "IndexName": INDEX, "Limit": limit, "ScanIndexForward": False,
-        "KeyConditionExpression": "#k = :k", "ExpressionAttributeNames": {"#k": "kind"},
+        "TableName": get_settings().keys_table,
+        "IndexName": INDEX,
+        "Limit": limit,
+        "ScanIndexForward": False,
+        "KeyConditionExpression": "#k = :k",
+        "ExpressionAttributeNames": {"#k": "kind"},
         "ExpressionAttributeValues": {":k": {"S": "key"}},
     }
     if cursor:
@@ -90,22 +102,25 @@ async def list_keys(limit: int = 100, cursor: str | None = None) -> tuple[list[d
     return [from_item(i) for i in resp.get("Items", [])], nxt
 
 
-async def update(key_id: str, *, label: str | None = None, limits: dict[str, Any] | None = None,
-                 status: str | None = None) -> dict[str, Any] | None:
+async def update(
+    key_id: str, *, label: str | None = None, limits: dict[str, Any] | None = None, status: str | None = None
+) -> dict[str, Any] | None:
     """Change a key (limits are merged; a None value removes that limit). None if there is no such key."""
     return await _update(_pk(key_id), label=label, limits=limits, status=status, create=False)
 
 
-async def upsert_jwt(sub: str, *, label: str | None = None, limits: dict[str, Any] | None = None,
-                     status: str | None = None) -> dict[str, Any]:
+async def upsert_jwt(
+    sub: str, *, label: str | None = None, limits: dict[str, Any] | None = None, status: str | None = None
+) -> dict[str, Any]:
     """Create or change the record holding a JWT subject's limits."""
     record = await _update(_jwt_pk(sub), label=label, limits=limits, status=status, create=True)
     assert record is not None
     return record
 
 
-async def _update(pk: str, *, label: str | None, limits: dict[str, Any] | None, status: str | None,
-                  create: bool) -> dict[str, Any] | None:
+async def _update(
+    pk: str, *, label: str | None, limits: dict[str, Any] | None, status: str | None, create: bool
+) -> dict[str, Any] | None:
     if create and limits:
         # A nested SET needs its map to exist, and one expression cannot both create and fill it.
         await _update(pk, label=None, limits=None, status=None, create=True)
@@ -131,8 +146,12 @@ async def _update(pk: str, *, label: str | None, limits: dict[str, Any] | None, 
             values[f":l{i}"] = to_item({"v": value})["v"]
     expr = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
     kw: dict[str, Any] = {
-        "TableName": get_settings().keys_table, "Key": to_item({"pk": pk, "sk": SK}), "UpdateExpression": expr,
-        "ExpressionAttributeNames": names, "ExpressionAttributeValues": values, "ReturnValues": "ALL_NEW",
+        "TableName": get_settings().keys_table,
+        "Key": to_item({"pk": pk, "sk": SK}),
+        "UpdateExpression": expr,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+        "ReturnValues": "ALL_NEW",
     }
     if not create:
         kw["ConditionExpression"] = "attribute_exists(pk)"
@@ -148,13 +167,17 @@ async def count_creation(source_ip: str, per_minute: int) -> bool:
     minute = int(clock.now() // 60)
     try:
         await call(
-            "update_item", TableName=get_settings().keys_table,
+            "update_item",
+            TableName=get_settings().keys_table,
             Key=to_item({"pk": f"IPLIMIT#{source_ip}", "sk": f"MIN#{minute}"}),
             UpdateExpression="ADD #n :one SET #e = :e",
             ConditionExpression="attribute_not_exists(#n) OR #n < :max",
             ExpressionAttributeNames={"#n": "n", "#e": "expires_at"},
-            ExpressionAttributeValues={":one": {"N": "1"}, ":max": {"N": str(per_minute)},
-                                       ":e": {"N": str((minute + 2) * 60)}},
+            ExpressionAttributeValues={
+                ":one": {"N": "1"},
+                ":max": {"N": str(per_minute)},
+                ":e": {"N": str((minute + 2) * 60)},
+            },
         )
     except ConditionFailed:
         return False

@@ -97,8 +97,9 @@ def counters(record: UsageRecord) -> dict[str, int | Decimal]:
     return out
 
 
-def _add_update(table: str, pk: str, sk: str, amounts: dict[str, Any], sets: dict[str, Any], hour: str,
-                expires_at: int) -> dict[str, Any]:
+def _add_update(
+    table: str, pk: str, sk: str, amounts: dict[str, Any], sets: dict[str, Any], hour: str, expires_at: int
+) -> dict[str, Any]:
     names: dict[str, str] = {"#h": "hour", "#e": "expires_at"}
     values: dict[str, Any] = {":h": {"S": hour}, ":e": {"N": str(expires_at)}}
     adds = []
@@ -136,8 +137,15 @@ def settlement_items(record: UsageRecord) -> list[dict[str, Any]]:
             }
         },
         _add_update(table, key_pk(key_id), f"HOUR#{hour}", amounts, {}, hour, expires_at),
-        _add_update(table, GATEWAY_PK, f"HOUR#{hour}#{shard_of(key_id):02d}", amounts, {"keys": {key_id}},
-                    hour, expires_at),
+        _add_update(
+            table,
+            GATEWAY_PK,
+            f"HOUR#{hour}#{shard_of(key_id):02d}",
+            amounts,
+            {"keys": {key_id}},
+            hour,
+            expires_at,
+        ),
     ]
 
 
@@ -157,6 +165,15 @@ async def record(record: UsageRecord) -> bool:
 
 
 __all__ = [
-    "DIMENSIONS", "GATEWAY_PK", "GATEWAY_SHARDS", "LEDGER_INDEX", "counters", "hour_of", "key_pk", "record",
-    "record_item", "settlement_items", "shard_of",
+    "DIMENSIONS",
+    "GATEWAY_PK",
+    "GATEWAY_SHARDS",
+    "LEDGER_INDEX",
+    "counters",
+    "hour_of",
+    "key_pk",
+    "record",
+    "record_item",
+    "settlement_items",
+    "shard_of",
 ]

@@ -21,13 +21,16 @@ if TYPE_CHECKING:
 Settled = Literal["settled", "already_settled", "hold_expired"]
 
 
-async def settle(record: UsageRecord, hold: accounts.Hold | None, *, refund_free: bool, now: float) -> Settled:
+async def settle(
+    record: UsageRecord, hold: accounts.Hold | None, *, refund_free: bool, now: float
+) -> Settled:
     """Record ``record`` and charge its cost against ``hold`` (None: record only)."""
     items = ledger.settlement_items(record)
     if hold is None:
         return "settled" if await ledger.record(record) else "already_settled"
-    charge = accounts.settle_update(record.principal_id, hold, record.cost.total, record.tokens,
-                                    refund_free=refund_free, now=now)
+    charge = accounts.settle_update(
+        record.principal_id, hold, record.cost.total, record.tokens, refund_free=refund_free, now=now
+    )
     try:
         await call("transact_write_items", TransactItems=[*items, charge])
         return "settled"
@@ -36,8 +39,15 @@ async def settle(record: UsageRecord, hold: accounts.Hold | None, *, refund_free
             return "already_settled"
         if not exc.failed_at(len(items)):
             raise
-    charge = accounts.settle_update(record.principal_id, hold, record.cost.total, record.tokens,
-                                    refund_free=refund_free, now=now, hold_open=False)
+    charge = accounts.settle_update(
+        record.principal_id,
+        hold,
+        record.cost.total,
+        record.tokens,
+        refund_free=refund_free,
+        now=now,
+        hold_open=False,
+    )
     try:
         await call("transact_write_items", TransactItems=[*items, charge])
     except TransactionCancelled as exc:

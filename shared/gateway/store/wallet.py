@@ -32,36 +32,62 @@ def _key(invoice_id: str) -> dict[str, Any]:
     return to_item({"pk": f"INV#{invoice_id}", "sk": SK})
 
 
-async def create_invoice(invoice_id: str, owner: str, amount_sats: int, amount_usd: Decimal, backend: str,
-                         payment_hash: str, payment_request: str) -> dict[str, Any]:
+async def create_invoice(
+    invoice_id: str,
+    owner: str,
+    amount_sats: int,
+    amount_usd: Decimal,
+    backend: str,
+    payment_hash: str,
+    payment_request: str,
+) -> dict[str, Any]:
     record = {
-        "pk": f"INV#{invoice_id}", "sk": SK, "invoice_id": invoice_id, "owner": owner, "status": "pending",
-        "amount_sats": amount_sats, "amount_usd": amount_usd, "backend": backend, "payment_hash": payment_hash,
-        "payment_request": payment_request, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "pk": f"INV#{invoice_id}",
+        "sk": SK,
+        "invoice_id": invoice_id,
+        "owner": owner,
+        "status": "pending",
+        "amount_sats": amount_sats,
+        "amount_usd": amount_usd,
+        "backend": backend,
+        "payment_hash": payment_hash,
+        "payment_request": payment_request,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "expires_at": int(clock.now()) + INVOICE_TTL_DAYS * 86400,
     }
-    await call("put_item", TableName=get_settings().keys_table, Item=to_item(record),
-               ConditionExpression="attribute_not_exists(pk)")
+    await call(
+        "put_item",
+        TableName=get_settings().keys_table,
+        Item=to_item(record),
+        ConditionExpression="attribute_not_exists(pk)",
+    )
     return record
 
 
 async def get_invoice(invoice_id: str) -> dict[str, Any] | None:
-    resp = await call("get_item", TableName=get_settings().keys_table, Key=_key(invoice_id), ConsistentRead=True)
+    resp = await call(
+        "get_item", TableName=get_settings().keys_table, Key=_key(invoice_id), ConsistentRead=True
+    )
     return from_item(resp["Item"]) if resp.get("Item") else None
 
 
 async def credit(invoice: dict[str, Any]) -> bool:
     """Credit a paid invoice to its owner. True if this call credited it, False if it already was."""
-    flip = {"Update": {
-        "TableName": get_settings().keys_table, "Key": _key(invoice["invoice_id"]),
-        "UpdateExpression": "SET #s = :credited, #at = :now",
-        "ConditionExpression": "#s = :pending AND #o = :owner",
-        "ExpressionAttributeNames": {"#s": "status", "#at": "credited_at", "#o": "owner"},
-        "ExpressionAttributeValues": {
-            ":credited": {"S": "credited"}, ":pending": {"S": "pending"}, ":owner": {"S": invoice["owner"]},
-            ":now": {"S": datetime.now(UTC).isoformat(timespec="seconds")},
-        },
-    }}
+    flip = {
+        "Update": {
+            "TableName": get_settings().keys_table,
+            "Key": _key(invoice["invoice_id"]),
+            "UpdateExpression": "SET #s = :credited, #at = :now",
+            "ConditionExpression": "#s = :pending AND #o = :owner",
+            "ExpressionAttributeNames": {"#s": "status", "#at": "credited_at", "#o": "owner"},
+            "ExpressionAttributeValues": {
+                ":credited": {"S": "credited"},
+                ":pending": {"S": "pending"},
+                ":owner": {"S": invoice["owner"]},
+                ":now": {"S": datetime.now(UTC).isoformat(timespec="seconds")},
+            },
+        }
+    }
     add = accounts.credit_update(invoice["owner"], Decimal(invoice["amount_usd"]))
     try:
         await call("transact_write_items", TransactItems=[flip, add])

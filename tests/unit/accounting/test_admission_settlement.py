@@ -38,7 +38,8 @@ async def _settle(ctx: RequestContext, admission: accounting.Admission, outcome:
 
 def _request(max_tokens: int = 5) -> ChatCompletionRequest:
     return ChatCompletionRequest.model_validate(
-        {"model": "gpt-4", "messages": [{"role": "user", "content": "Hello"}], "max_tokens": max_tokens})
+        {"model": "gpt-4", "messages": [{"role": "user", "content": "Hello"}], "max_tokens": max_tokens}
+    )
 
 
 def _ctx(rid: str, **lim) -> RequestContext:  # type: ignore[no-untyped-def]
@@ -61,12 +62,23 @@ ACTUAL = (Decimal(9) * 30 + Decimal(5) * 60) / 1_000_000
 
 
 async def test_reservation_is_the_most_expensive_target_and_max_tokens():
-    req = ChatCompletionRequest.model_validate({"model": "gpt-4o-mini", "fallbacks": ["gpt-4"],
-                                                "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 5})
+    req = ChatCompletionRequest.model_validate(
+        {
+            "model": "gpt-4o-mini",
+            "fallbacks": ["gpt-4"],
+            "messages": [{"role": "user", "content": "Hello"}],
+            "max_tokens": 5,
+        }
+    )
     usd, toks = accounting.reservation(req, _targets(req) + resolve(get_catalog(), get_settings(), "gpt-4"))
     assert usd == HOLD and toks == 12 + 5
-    no_max = ChatCompletionRequest.model_validate({"model": "gpt-4", "messages": [{"role": "user", "content": "Hello"}]})
-    assert accounting.reservation(no_max, _targets(no_max))[0] == (Decimal(12) * 30 + Decimal(8192) * 60) / 1_000_000
+    no_max = ChatCompletionRequest.model_validate(
+        {"model": "gpt-4", "messages": [{"role": "user", "content": "Hello"}]}
+    )
+    assert (
+        accounting.reservation(no_max, _targets(no_max))[0]
+        == (Decimal(12) * 30 + Decimal(8192) * 60) / 1_000_000
+    )
 
 
 async def test_admission_and_settlement_are_one_round_trip_each(store, clock):
@@ -91,7 +103,9 @@ async def test_a_crashed_requests_hold_expires_and_never_causes_a_wrong_refusal(
     await accounting.admit(_ctx("crashed", daily_budget_usd=budget), req, _targets(req))  # never settled
     with pytest.raises(BudgetExceededError) as refused:
         await accounting.admit(_ctx("r2", daily_budget_usd=budget), req, _targets(req))
-    assert refused.value.extra["retry_after"] > 0 and refused.value.extra["reset_at"].endswith("T00:00:00+00:00")
+    assert refused.value.extra["retry_after"] > 0 and refused.value.extra["reset_at"].endswith(
+        "T00:00:00+00:00"
+    )
     clock.advance(limits.HOLD_TTL_S + 1)
     ctx = _ctx("r3", daily_budget_usd=budget)
     admission = await accounting.admit(ctx, req, _targets(req))  # the expired hold is released, then admitted
@@ -99,8 +113,14 @@ async def test_a_crashed_requests_hold_expires_and_never_causes_a_wrong_refusal(
     assert [h.request_id for h in account.holds] == ["r3"]
     assert account.committed_usd(clock.now()) == HOLD
     # The crashed request comes back after all: it is charged, once, without releasing anything twice.
-    late = accounting.Admission(HOLD, limits.Hold("crashed", HOLD, Decimal(0), int(T0), admission.hold.day, 17,
-                                                  limits.minute_of(T0), "free"), budget, HOLD)
+    late = accounting.Admission(
+        HOLD,
+        limits.Hold(
+            "crashed", HOLD, Decimal(0), int(T0), admission.hold.day, 17, limits.minute_of(T0), "free"
+        ),
+        budget,
+        HOLD,
+    )
     await _settle(_ctx("crashed", daily_budget_usd=budget), late, _ok(req))
     await _settle(ctx, admission, _ok(req))
     account = await limits.get("k1")
@@ -157,7 +177,9 @@ async def test_failed_requests_give_back_their_free_request(store, clock):
     req = _request()
     ctx = _ctx("e1")
     admission = await accounting.admit(ctx, req, _targets(req))
-    failed = Outcome("error", "gpt-4", None, RawUsage(), Cost(Decimal(0), Decimal(0), Decimal(0)), error_code="x")
+    failed = Outcome(
+        "error", "gpt-4", None, RawUsage(), Cost(Decimal(0), Decimal(0), Decimal(0)), error_code="x"
+    )
     await _settle(ctx, admission, failed)
     account = await limits.get("k1")
     assert account.free_used == 0 and account.committed_usd(clock.now()) == 0
@@ -166,7 +188,8 @@ async def test_failed_requests_give_back_their_free_request(store, clock):
 async def test_the_hold_covers_every_choice_of_n(store, clock):
     """``n`` choices can each use max_tokens: a hold of one choice lets spend pass the budget."""
     req = ChatCompletionRequest.model_validate(
-        {"model": "gpt-4", "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 5, "n": 3})
+        {"model": "gpt-4", "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 5, "n": 3}
+    )
     assert accounting.reservation(req, _targets(req))[0] == (Decimal(12) * 30 + Decimal(15) * 60) / 1_000_000
     budget = HOLD  # room for one choice only
     ctx = _ctx("n1", daily_budget_usd=budget)
@@ -199,8 +222,15 @@ async def test_the_hold_covers_a_target_that_drops_max_tokens():
     may answer up to the model's own limit: that is what its hold must cover."""
     from gateway.accounting.pricing import max_cost
 
-    req = ChatCompletionRequest.model_validate({"model": "gpt-4o-mini", "fallbacks": ["o4-mini"], "drop_params": True,
-                                                "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 5})
+    req = ChatCompletionRequest.model_validate(
+        {
+            "model": "gpt-4o-mini",
+            "fallbacks": ["o4-mini"],
+            "drop_params": True,
+            "messages": [{"role": "user", "content": "Hello"}],
+            "max_tokens": 5,
+        }
+    )
     targets = _targets(req) + resolve(get_catalog(), get_settings(), "o4-mini")
     o4 = targets[-1]
     assert accounting.reservation(req, targets)[0] >= max_cost(12, o4.model.max_output_tokens, o4.pricing)

@@ -3,8 +3,8 @@ from decimal import Decimal
 import pytest
 
 from gateway.accounting.pricing import max_cost, price, to_usage
-from gateway.catalog.models import Pricing
 from gateway.accounting.usage import RawUsage
+from gateway.catalog.models import Pricing
 
 SONNET = Pricing(input=3.0, output=15.0, cached_input=0.3, cache_write=3.75)
 MINI = Pricing(input=0.15, output=0.6, cached_input=0.075)
@@ -20,7 +20,10 @@ def test_plain_usage_is_tokens_times_price():
 
 def test_cached_and_written_tokens_priced_apart():
     # 10,000 prompt tokens: 6,000 read from cache, 2,000 written to it, 2,000 plain.
-    cost = price(RawUsage(prompt_tokens=10_000, completion_tokens=100, cached_tokens=6000, cache_write_tokens=2000), SONNET)
+    cost = price(
+        RawUsage(prompt_tokens=10_000, completion_tokens=100, cached_tokens=6000, cache_write_tokens=2000),
+        SONNET,
+    )
     assert cost.cache_input == Decimal("0.0018")  # 6000 * 0.30 / 1e6
     assert cost.input == Decimal("0.0135")  # 2000 * 3.00 / 1e6 + 2000 * 3.75 / 1e6
     assert cost.output == Decimal("0.0015")
@@ -44,14 +47,24 @@ def test_ledger_sums_exactly():
 
 def test_max_cost_bounds_any_outcome():
     bound = max_cost(1000, 200, SONNET)
-    for u in (RawUsage(1000, 200), RawUsage(1000, 200, cached_tokens=500), RawUsage(1000, 200, cache_write_tokens=1000)):
+    for u in (
+        RawUsage(1000, 200),
+        RawUsage(1000, 200, cached_tokens=500),
+        RawUsage(1000, 200, cache_write_tokens=1000),
+    ):
         assert price(u, SONNET).total <= bound
 
 
 def test_usage_view_rounds_latency_and_keeps_costs():
-    usage = to_usage(RawUsage(10, 5, cached_tokens=4), price(RawUsage(10, 5, cached_tokens=4), MINI),
-                     latency_ms=12.3456, ttft_ms=3.21)
+    usage = to_usage(
+        RawUsage(10, 5, cached_tokens=4),
+        price(RawUsage(10, 5, cached_tokens=4), MINI),
+        latency_ms=12.3456,
+        ttft_ms=3.21,
+    )
     assert usage.total_tokens == 15
     assert usage.prompt_tokens_details.cached_tokens == 4
     assert usage.latency_ms == 12.35
-    assert usage.total_cost_usd == pytest.approx(usage.input_cost_usd + usage.output_cost_usd + usage.cache_input_cost_usd)
+    assert usage.total_cost_usd == pytest.approx(
+        usage.input_cost_usd + usage.output_cost_usd + usage.cache_input_cost_usd
+    )

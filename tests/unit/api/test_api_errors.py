@@ -10,7 +10,9 @@ from gateway.app import create_app
 @pytest.fixture
 async def client():
     app = create_app(router)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t"
+    ) as c:
         yield c
 
 
@@ -61,11 +63,26 @@ async def test_body_over_limit_is_413(client, monkeypatch):
     [
         (b"{not json", None, "invalid_json"),
         (b'{"model": "gpt-4o-mini"}', "messages", "missing_required_parameter"),
-        (b'{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "x": 1}', "x", "unknown_parameter"),
-        (b'{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "stop": ["a","b","c","d","e"]}',
-         "stop", "invalid_value"),
-        (b'{"model": "gpt-4o-mini", "messages": [{"role": "tool", "content": "hi"}]}', "messages[0]", "invalid_value"),
-        (b'{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "top_p": 1.5}', "top_p", "invalid_value"),
+        (
+            b'{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "x": 1}',
+            "x",
+            "unknown_parameter",
+        ),
+        (
+            b'{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "stop": ["a","b","c","d","e"]}',
+            "stop",
+            "invalid_value",
+        ),
+        (
+            b'{"model": "gpt-4o-mini", "messages": [{"role": "tool", "content": "hi"}]}',
+            "messages[0]",
+            "invalid_value",
+        ),
+        (
+            b'{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "top_p": 1.5}',
+            "top_p",
+            "invalid_value",
+        ),
     ],
 )
 async def test_bad_input_is_400_naming_the_field(client, monkeypatch, body, param, code):

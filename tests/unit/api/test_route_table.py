@@ -11,18 +11,20 @@ router = APIRouter()
 
 
 @router.get("/items/{item_id}")
-async def get_item(item_id: str, request, limit: int = 10, tag: str | None = None):  # noqa: ANN001
+async def get_item(item_id: str, request, limit: int = 10, tag: str | None = None):
     return JSONResponse({"item_id": item_id, "limit": limit, "tag": tag})
 
 
 @router.get("/need")
-async def need(request, q: str):  # noqa: ANN001
+async def need(request, q: str):
     return JSONResponse({"q": q})
 
 
 @pytest.fixture
 async def client():
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(router)), base_url="http://t") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(router)), base_url="http://t"
+    ) as c:
         yield c
 
 

@@ -40,7 +40,9 @@ def limits(monkeypatch):
 @pytest.fixture
 async def client(limits):
     app = create_app(router_api.router, router_api.profiles_router)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t"
+    ) as c:
         yield c
 
 
@@ -113,7 +115,10 @@ async def test_models_restrict_the_choice(client):
 
 @pytest.mark.parametrize(
     ("models", "code"),
-    [(["gpt-4o", "gpt-4-1106-preview"], "model_not_profiled"), (["no-such-model", "claude-v1"], "model_not_found")],
+    [
+        (["gpt-4o", "gpt-4-1106-preview"], "model_not_profiled"),
+        (["no-such-model", "claude-v1"], "model_not_found"),
+    ],
 )
 async def test_unprofiled_or_unknown_model_is_a_400_naming_it(client, models, code):
     r = await client.post("/v1/router", json={"messages": CODE, "execute": False, "models": models})

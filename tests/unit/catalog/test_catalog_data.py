@@ -3,28 +3,63 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from gateway.catalog.models import CATALOG_PATH, Catalog, get_catalog
 
 OPENAI_PARAMS = {
-    "max_tokens", "max_completion_tokens", "temperature", "top_p", "n", "stop", "presence_penalty",
-    "frequency_penalty", "logit_bias", "logprobs", "top_logprobs", "seed", "user", "response_format",
-    "tools", "tool_choice", "parallel_tool_calls", "functions", "function_call", "stream_options",
+    "max_tokens",
+    "max_completion_tokens",
+    "temperature",
+    "top_p",
+    "n",
+    "stop",
+    "presence_penalty",
+    "frequency_penalty",
+    "logit_bias",
+    "logprobs",
+    "top_logprobs",
+    "seed",
+    "user",
+    "response_format",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "functions",
+    "function_call",
+    "stream_options",
 }
 CAPABILITIES = {
-    "chat-completion", "text-completion", "streaming", "tools", "vision", "json-mode", "reasoning",
+    "chat-completion",
+    "text-completion",
+    "streaming",
+    "tools",
+    "vision",
+    "json-mode",
+    "reasoning",
     "prompt-caching",
 }
 ROUTERBENCH_COLUMNS = {
-    "WizardLM/WizardLM-13B-V1.2", "claude-instant-v1", "claude-v1", "claude-v2", "gpt-3.5-turbo-1106",
-    "gpt-4-1106-preview", "meta/code-llama-instruct-34b-chat", "meta/llama-2-70b-chat",
-    "mistralai/mistral-7b-chat", "mistralai/mixtral-8x7b-chat", "zero-one-ai/Yi-34B-Chat",
+    "WizardLM/WizardLM-13B-V1.2",
+    "claude-instant-v1",
+    "claude-v1",
+    "claude-v2",
+    "gpt-3.5-turbo-1106",
+    "gpt-4-1106-preview",
+    "meta/code-llama-instruct-34b-chat",
+    "meta/llama-2-70b-chat",
+    "mistralai/mistral-7b-chat",
+    "mistralai/mixtral-8x7b-chat",
+    "zero-one-ai/Yi-34B-Chat",
 }
 SEED_MODELS = [
-    "gpt-4o-mini", "gpt-4o", "claude-3-haiku", "claude-sonnet-4-20250514", "gemini-2.0-flash",
+    "gpt-4o-mini",
+    "gpt-4o",
+    "claude-3-haiku",
+    "claude-sonnet-4-20250514",
+    "gemini-2.0-flash",
     "llama-3.3-70b-versatile",
 ]
 
@@ -97,8 +132,15 @@ def test_provider_params_match_their_apis(catalog: Catalog) -> None:
     p = {pid: set(info.params) for pid, info in catalog.providers.items()}
     assert p["openai"] == OPENAI_PARAMS
     # Anthropic Messages: no n, penalties, logit_bias, seed or logprobs.
-    assert not p["anthropic"] & {"n", "presence_penalty", "frequency_penalty", "logit_bias", "seed",
-                                 "logprobs", "top_logprobs"}
+    assert not p["anthropic"] & {
+        "n",
+        "presence_penalty",
+        "frequency_penalty",
+        "logit_bias",
+        "seed",
+        "logprobs",
+        "top_logprobs",
+    }
     # Groq answers 400 to logprobs / logit_bias / top_logprobs and to n != 1.
     assert not p["groq"] & {"logprobs", "logit_bias", "top_logprobs", "n"}
     # Mistral has no logit_bias (seed is sent as random_seed).
@@ -106,8 +148,18 @@ def test_provider_params_match_their_apis(catalog: Catalog) -> None:
     # Gemini generationConfig: candidateCount, penalties, seed, stopSequences.
     assert {"n", "presence_penalty", "frequency_penalty", "seed", "stop"} <= p["gemini"]
     # Bedrock Converse: inferenceConfig maxTokens/temperature/topP/stopSequences, tools via toolConfig.
-    assert p["bedrock"] == {"max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "tools",
-                            "tool_choice", "functions", "function_call", "stream_options"}
+    assert p["bedrock"] == {
+        "max_tokens",
+        "max_completion_tokens",
+        "temperature",
+        "top_p",
+        "stop",
+        "tools",
+        "tool_choice",
+        "functions",
+        "function_call",
+        "stream_options",
+    }
 
 
 def test_openai_reasoning_models_take_only_max_completion_tokens(catalog: Catalog) -> None:
@@ -143,8 +195,8 @@ def test_tiers_follow_the_output_price_thresholds(catalog: Catalog) -> None:
 
 
 def test_created_is_a_plausible_release_time(catalog: Catalog) -> None:
-    lo = datetime(2023, 1, 1, tzinfo=timezone.utc).timestamp()
-    hi = datetime(2026, 11, 25, tzinfo=timezone.utc).timestamp()
+    lo = datetime(2023, 1, 1, tzinfo=UTC).timestamp()
+    hi = datetime(2026, 11, 25, tzinfo=UTC).timestamp()
     for m in catalog.models:
         assert lo <= m.created <= hi, m.id
         assert m.max_output_tokens <= m.context_window, m.id
@@ -174,13 +226,22 @@ def test_every_shipped_profile_has_a_catalog_model(catalog: Catalog) -> None:
     [
         ("gpt-4o-mini", "openai", {"input": 0.15, "output": 0.6, "cached_input": 0.075}),
         ("gpt-4.1", "openai", {"input": 2.0, "output": 8.0, "cached_input": 0.5}),
-        ("claude-sonnet-4-20250514", "anthropic",
-         {"input": 3.0, "output": 15.0, "cached_input": 0.3, "cache_write": 3.75}),
-        ("claude-3-haiku", "anthropic",
-         {"input": 0.25, "output": 1.25, "cached_input": 0.03, "cache_write": 0.3}),
+        (
+            "claude-sonnet-4-20250514",
+            "anthropic",
+            {"input": 3.0, "output": 15.0, "cached_input": 0.3, "cache_write": 3.75},
+        ),
+        (
+            "claude-3-haiku",
+            "anthropic",
+            {"input": 0.25, "output": 1.25, "cached_input": 0.03, "cache_write": 0.3},
+        ),
         ("claude-3-haiku", "bedrock", {"input": 0.25, "output": 1.25}),
-        ("claude-haiku-5-5", "anthropic",
-         {"input": 0.1, "output": 0.5, "cached_input": 0.01, "cache_write": 0.125}),
+        (
+            "claude-haiku-5-5",
+            "anthropic",
+            {"input": 0.1, "output": 0.5, "cached_input": 0.01, "cache_write": 0.125},
+        ),
         ("gemini-2.0-flash", "gemini", {"input": 0.1, "output": 0.4, "cached_input": 0.025}),
         ("gemini-2.5-flash", "gemini", {"input": 0.3, "output": 2.5, "cached_input": 0.03}),
         ("llama-3.3-70b-versatile", "groq", {"input": 0.59, "output": 0.79}),

@@ -1,11 +1,11 @@
 import pytest
 
 from gateway.catalog.models import get_catalog
-from gateway.errors import UnsupportedParamError
 from gateway.catalog.params import fit
+from gateway.catalog.targets import resolve
+from gateway.errors import UnsupportedParamError
 from gateway.schemas import ChatCompletionRequest
 from gateway.settings import get_settings
-from gateway.catalog.targets import resolve
 
 
 def _target(params: list[str]):
@@ -30,7 +30,9 @@ def test_unsupported_param_is_a_400_naming_it():
 
 
 def test_drop_params_drops_and_reports():
-    fitted, dropped = fit(_req(temperature=0.5, seed=3, logit_bias={"1": 2}), _target(["temperature"]), drop=True)
+    fitted, dropped = fit(
+        _req(temperature=0.5, seed=3, logit_bias={"1": 2}), _target(["temperature"]), drop=True
+    )
     assert dropped == ["logit_bias", "seed"]
     assert fitted.seed is None and fitted.temperature == 0.5
 

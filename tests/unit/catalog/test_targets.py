@@ -1,14 +1,16 @@
 import pytest
 
 from gateway.catalog.models import get_catalog
+from gateway.catalog.targets import resolve, split_model
 from gateway.errors import InvalidRequestError, ModelNotFoundError
 from gateway.settings import get_settings
-from gateway.catalog.targets import resolve, split_model
 
 
 def test_plain_model_uses_catalog_order():
     targets = resolve(get_catalog(), get_settings(), "gpt-4o-mini")
-    assert [t.provider_id for t in targets] == [s.provider for s in get_catalog().model("gpt-4o-mini").providers]
+    assert [t.provider_id for t in targets] == [
+        s.provider for s in get_catalog().model("gpt-4o-mini").providers
+    ]
 
 
 def test_provider_prefix_pins_provider():

@@ -9,15 +9,14 @@ import json
 import httpx
 import pytest
 
-from gateway.completion import streaming, unary
-from gateway.completion.plan import plan as plan_completion
 from gateway import clock
 from gateway.catalog.models import get_catalog
-from gateway.context import Principal, RequestContext
+from gateway.completion import streaming, unary
+from gateway.completion.plan import plan as plan_completion
+from gateway.context import Principal, RequestContext, current_context
 from gateway.schemas import ChatCompletionRequest
 from gateway.settings import get_settings
 from gateway.store import health
-from gateway.context import current_context
 from gateway.store.dynamo import call
 from local.stack import free_port, start_simulator
 
@@ -35,13 +34,25 @@ def env(store, monkeypatch):  # type: ignore[no-untyped-def]
     sim = _sim()
     closed = f"http://127.0.0.1:{free_port()}"  # nothing listens: connection refused
     for k, v in {
-        "OPENAI_BASE_URL": closed + "/v1", "OPENAI_API_KEY": "k",
-        "ANTHROPIC_BASE_URL": sim + "/anthropic", "ANTHROPIC_API_KEY": "k",
-        "GEMINI_BASE_URL": sim + "/gemini", "GEMINI_API_KEY": "k",
+        "OPENAI_BASE_URL": closed + "/v1",
+        "OPENAI_API_KEY": "k",
+        "ANTHROPIC_BASE_URL": sim + "/anthropic",
+        "ANTHROPIC_API_KEY": "k",
+        "GEMINI_BASE_URL": sim + "/gemini",
+        "GEMINI_API_KEY": "k",
         "BEDROCK_BASE_URL": closed,  # claude-haiku-4-5's second provider: down throughout
-        "HEALTH_FAILURE_THRESHOLD": "2", "HEALTH_CACHE_TTL_S": "0",
-        "GATEWAY_DEPLOYMENTS": json.dumps([{"id": "local-vllm", "base_url": sim + "/openai/v1",
-                                            "api_key_env": "VLLM_TOKEN", "models": [{"id": "llama3.1:8b", "pricing": {"input": 0.1, "output": 0.2}}, "gpt-4o"]}]),
+        "HEALTH_FAILURE_THRESHOLD": "2",
+        "HEALTH_CACHE_TTL_S": "0",
+        "GATEWAY_DEPLOYMENTS": json.dumps(
+            [
+                {
+                    "id": "local-vllm",
+                    "base_url": sim + "/openai/v1",
+                    "api_key_env": "VLLM_TOKEN",
+                    "models": [{"id": "llama3.1:8b", "pricing": {"input": 0.1, "output": 0.2}}, "gpt-4o"],
+                }
+            ]
+        ),
         "VLLM_TOKEN": "vllm-secret",
     }.items():
         monkeypatch.setenv(k, v)
@@ -67,8 +78,12 @@ def _req(**kw) -> ChatCompletionRequest:  # type: ignore[no-untyped-def]
 async def _records(rid: str) -> list[dict]:
     from gateway.store.dynamo import from_item, to_item
 
-    resp = await call("query", TableName=get_settings().usage_table, KeyConditionExpression="pk = :pk",
-                      ExpressionAttributeValues=to_item({":pk": "KEY#k1"}))
+    resp = await call(
+        "query",
+        TableName=get_settings().usage_table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues=to_item({":pk": "KEY#k1"}),
+    )
     return [r for r in map(from_item, resp["Items"]) if r.get("request_id") == rid]
 
 
@@ -100,7 +115,9 @@ async def test_a_cooling_provider_is_tried_last_then_recovers(env):
     for rid in ("c1", "c2"):  # threshold 2: two refused connections cool openai down
         await _complete(rid, model="gpt-4o-mini", fallbacks=["claude-haiku-4-5-20251001"])
     assert health.cached("openai").cooldown_until > 0
-    ctx, the_plan, completion = await _complete("c3", model="gpt-4o-mini", fallbacks=["claude-haiku-4-5-20251001"])
+    ctx, the_plan, completion = await _complete(
+        "c3", model="gpt-4o-mini", fallbacks=["claude-haiku-4-5-20251001"]
+    )
     assert the_plan.cooling == {"openai"}
     assert completion.provider == "anthropic" and ctx.attempts == 1  # openai skipped, not tried
 
@@ -111,12 +128,16 @@ async def test_the_last_option_is_tried_even_while_cooling(env, monkeypatch):
     monkeypatch.setenv("OPENAI_BASE_URL", env + "/openai/v1")  # openai is back...
     monkeypatch.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{free_port()}")  # ...and anthropic is down
     get_settings.cache_clear()
-    ctx, the_plan, completion = await _complete("d3", model="gpt-4o-mini", fallbacks=["claude-haiku-4-5-20251001"])
+    ctx, the_plan, completion = await _complete(
+        "d3", model="gpt-4o-mini", fallbacks=["claude-haiku-4-5-20251001"]
+    )
     assert the_plan.cooling == {"openai"}
     # The healthy targets first (anthropic, then bedrock: both down), the cooling one last.
     assert completion.provider == "openai" and ctx.attempts == 3
     assert len(await _records("d3")) == 1
-    assert health.cached("openai").failures == 0 and health.cached("openai").cooldown_until == 0  # success cleared it
+    assert (
+        health.cached("openai").failures == 0 and health.cached("openai").cooldown_until == 0
+    )  # success cleared it
 
 
 async def test_a_lone_provider_costs_no_health_read(env):
@@ -127,8 +148,10 @@ async def test_a_lone_provider_costs_no_health_read(env):
 
 async def test_named_deployment_is_reached_with_its_own_key(env):
     before = httpx.get(f"{env}/_sim/stats").json().get("openai", 0)
-    ctx, the_plan, completion = await _complete("v1", model="local-vllm/llama3.1:8b")
-    assert completion.provider == "local-vllm" and completion.choices[0].message.content.startswith("Simulated")
+    _, the_plan, completion = await _complete("v1", model="local-vllm/llama3.1:8b")
+    assert completion.provider == "local-vllm" and completion.choices[0].message.content.startswith(
+        "Simulated"
+    )
     assert the_plan.targets[0].settings.api_key == "vllm-secret"
     assert httpx.get(f"{env}/_sim/stats").json()["openai"] == before + 1
     # The deployment's own price (a model it adds is free unless it says otherwise).
@@ -141,10 +164,13 @@ async def test_named_deployment_is_reached_with_its_own_key(env):
 
 
 async def test_legacy_functions_come_back_as_function_call(env):
-    fn = {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
-                                                "required": ["city"]}}
-    _, _, completion = await _complete("l1", model="claude-haiku-4-5-20251001", functions=[fn],
-                                       function_call={"name": "get_weather"})
+    fn = {
+        "name": "get_weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    }
+    _, _, completion = await _complete(
+        "l1", model="claude-haiku-4-5-20251001", functions=[fn], function_call={"name": "get_weather"}
+    )
     choice = completion.choices[0]
     assert choice.finish_reason == "function_call" and choice.message.tool_calls is None
     assert choice.message.function_call.name == "get_weather"
@@ -193,10 +219,16 @@ async def test_an_admission_applied_then_answered_500_is_not_counted_twice(env, 
 
         async def post(self, url, **kw):  # type: ignore[no-untyped-def]
             resp = await self.client.post(url, **kw)
-            if not failed and kw["headers"].get("x-amz-target", "").endswith("UpdateItem") \
-                    and b"h#dup1" in kw["content"] and resp.status_code == 200:
+            if (
+                not failed
+                and kw["headers"].get("x-amz-target", "").endswith("UpdateItem")
+                and b"h#dup1" in kw["content"]
+                and resp.status_code == 200
+            ):
                 failed.append(True)
-                return httpx.Response(500, json={"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError"})
+                return httpx.Response(
+                    500, json={"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError"}
+                )
             return resp
 
         def __getattr__(self, name):  # type: ignore[no-untyped-def]
@@ -223,11 +255,9 @@ async def test_an_unexpected_error_after_admission_still_settles_once(env, monke
     monkeypatch.setattr(anthropic.AnthropicAdapter, "build_request", boom, raising=True)
     ctx, req = _ctx(f"bug{stream}"), _req(model="claude-haiku-4-5-20251001", stream=stream)
     the_plan = await plan_completion(req, ctx)
+    attempt = streaming.open_stream(ctx, the_plan) if stream else unary.complete(ctx, the_plan)
     with pytest.raises(RuntimeError):
-        if stream:
-            await streaming.open_stream(ctx, the_plan)
-        else:
-            await unary.complete(ctx, the_plan)
+        await attempt
     records = await _records(f"bug{stream}")
     assert len(records) == 1 and records[0]["status"] == "error"
     acct = await _account()
@@ -239,7 +269,9 @@ async def test_a_broken_stream_bills_what_was_delivered_not_the_opening_usage(en
     stream broken in between must bill the delivered text, not the opening count."""
     from gateway.accounting import tokens
 
-    httpx.post(f"{env}/_sim/faults", json={"provider": "anthropic", "fault": "disconnect", "count": 1, "after": 8})
+    httpx.post(
+        f"{env}/_sim/faults", json={"provider": "anthropic", "fault": "disconnect", "count": 1, "after": 8}
+    )
     try:
         ctx, req = _ctx("part1"), _req(model="claude-haiku-4-5-20251001", stream=True)
         the_plan = await plan_completion(req, ctx)
@@ -270,7 +302,9 @@ async def test_a_stream_whose_response_never_starts_is_still_settled(env):
     async def send(message):  # type: ignore[no-untyped-def]
         raise OSError("client gone")
 
-    with pytest.raises(Exception):
+    from starlette.requests import ClientDisconnect
+
+    with pytest.raises(ClientDisconnect):  # starlette's word for the OSError of a gone client
         await resp({"type": "http", "asgi": {"spec_version": "2.4"}}, receive, send)
     assert len(await _records("nostart1")) == 1
     assert (await _account()).holds == []

@@ -14,7 +14,13 @@ def test_secret_has_32_random_bytes():
 
 
 def test_malformed_keys_have_no_id():
-    for bad in ("", "sk-abc", "gw_live_short_x", "gw_live_UPPERCASEIDX_" + "a" * 43, "gw_live_abcdefghijkl" + "a" * 43):
+    for bad in (
+        "",
+        "sk-abc",
+        "gw_live_short_x",
+        "gw_live_UPPERCASEIDX_" + "a" * 43,
+        "gw_live_abcdefghijkl" + "a" * 43,
+    ):
         assert apikeys.parse_id(bad) is None
 
 

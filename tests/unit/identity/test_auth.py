@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.identity import auth
 from gateway.errors import AuthenticationError, PermissionDeniedError
+from gateway.identity import auth
 from gateway.settings import get_settings
 from gateway.store import keys
 
@@ -46,7 +46,9 @@ async def test_admin_key_from_ssm_through_powertools(monkeypatch):
     with mock_aws():
         import boto3
 
-        boto3.client("ssm").put_parameter(Name="/llm-gateway/admin-key", Value="from-ssm", Type="SecureString")
+        boto3.client("ssm").put_parameter(
+            Name="/llm-gateway/admin-key", Value="from-ssm", Type="SecureString"
+        )
         parameters.clear_caches()
         assert await auth.is_admin_key("from-ssm") and not await auth.is_admin_key("nope")
     parameters.clear_caches()

@@ -26,7 +26,9 @@ def test_rate_expressions():
 def test_the_report_builder_is_scheduled_every_15_minutes():
     builder = load().function("ReportBuilderFunction")
     assert builder.schedules == ("rate(15 minutes)",) and not builder.routes
-    event = json.loads((Path(runtime.__file__).parent.parent / "events" / "ReportBuilderFunction.json").read_text())
+    event = json.loads(
+        (Path(runtime.__file__).parent.parent / "events" / "ReportBuilderFunction.json").read_text()
+    )
     assert event["source"] == "aws.events" and event["detail-type"] == "Scheduled Event"
 
 
@@ -37,10 +39,23 @@ def test_scheduled_functions_run_on_their_interval(tmp_path, monkeypatch):
         "def handler(event, context):\n"
         f"    open({str(out)!r}, 'a').write(json.dumps({{'fn': context.function_name, 'src': event.get('source')}}) + '\\n')\n"
     )
-    fn = Function(logical_id="TickFunction", code_uri=tmp_path, handler="app.handler", streaming=False,
-                  environment={}, routes=(), schedules=("rate(1 minute)",))
-    unscheduled = Function(logical_id="QuietFunction", code_uri=tmp_path, handler="app.handler", streaming=False,
-                           environment={}, routes=())
+    fn = Function(
+        logical_id="TickFunction",
+        code_uri=tmp_path,
+        handler="app.handler",
+        streaming=False,
+        environment={},
+        routes=(),
+        schedules=("rate(1 minute)",),
+    )
+    unscheduled = Function(
+        logical_id="QuietFunction",
+        code_uri=tmp_path,
+        handler="app.handler",
+        streaming=False,
+        environment={},
+        routes=(),
+    )
     threads = run_schedules([fn, unscheduled], override_s=0.1)
     assert [t.name for t in threads] == ["schedule-TickFunction"]
     deadline = time.monotonic() + 5

@@ -9,8 +9,10 @@ def test_every_api_event_becomes_a_route():
     raw = tpl.raw["Resources"]
     declared = {
         (e["Properties"]["Method"].upper(), e["Properties"]["Path"])
-        for res in raw.values() if res["Type"] == "AWS::Serverless::Function"
-        for e in (res["Properties"].get("Events") or {}).values() if e["Type"] == "Api"
+        for res in raw.values()
+        if res["Type"] == "AWS::Serverless::Function"
+        for e in (res["Properties"].get("Events") or {}).values()
+        if e["Type"] == "Api"
     }
     assert routes == declared
     assert ("POST", "/v1/chat/completions") in routes

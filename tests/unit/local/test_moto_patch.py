@@ -8,8 +8,13 @@ import pytest
 
 @pytest.fixture
 def ddb(store):
-    return boto3.client("dynamodb", endpoint_url=store["url"], region_name="us-east-1",
-                        aws_access_key_id="local", aws_secret_access_key="local"), store["UsageTable"]
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=store["url"],
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    ), store["UsageTable"]
 
 
 def _put(table, pk, n=0):
@@ -21,12 +26,20 @@ def test_failed_condition_rolls_back_earlier_writes(ddb):
     client.put_item(TableName=table, Item={"pk": {"S": "a"}, "sk": {"S": "x"}, "n": {"N": "1"}})
     client.put_item(TableName=table, Item={"pk": {"S": "b"}, "sk": {"S": "x"}, "n": {"N": "1"}})
     with pytest.raises(client.exceptions.TransactionCanceledException):
-        client.transact_write_items(TransactItems=[
-            {"Update": {"TableName": table, "Key": {"pk": {"S": "a"}, "sk": {"S": "x"}},
-                        "UpdateExpression": "ADD n :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}},
-            _put(table, "new"),
-            {"Put": {**_put(table, "b", 99)["Put"], "ConditionExpression": "attribute_not_exists(pk)"}},
-        ])
+        client.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": {"pk": {"S": "a"}, "sk": {"S": "x"}},
+                        "UpdateExpression": "ADD n :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                },
+                _put(table, "new"),
+                {"Put": {**_put(table, "b", 99)["Put"], "ConditionExpression": "attribute_not_exists(pk)"}},
+            ]
+        )
     item = client.get_item(TableName=table, Key={"pk": {"S": "a"}, "sk": {"S": "x"}})["Item"]
     assert item["n"]["N"] == "1"
     assert "Item" not in client.get_item(TableName=table, Key={"pk": {"S": "new"}, "sk": {"S": "x"}})

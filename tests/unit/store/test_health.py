@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.context import Principal, RequestContext
+from gateway.context import Principal, RequestContext, current_context
 from gateway.settings import get_settings
 from gateway.store import health
-from gateway.context import current_context
 
 T0 = 1_800_000_000.0
 

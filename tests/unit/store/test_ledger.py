@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from gateway.accounting.settlement import Outcome, usage_record
 from gateway.accounting.pricing import Cost
-from gateway.context import Principal, RequestContext
+from gateway.accounting.settlement import Outcome, usage_record
 from gateway.accounting.usage import RawUsage
+from gateway.context import Principal, RequestContext
 from gateway.store import ledger as usage
 from gateway.store.dynamo import call, from_item
 from gateway.store.errors import StoreError
@@ -23,8 +23,13 @@ def _ctx(request_id: str = "req_1", key: str = "k1", app: str = "my-app") -> Req
 
 
 def _outcome(model: str = "gpt-4o-mini", provider: str | None = "openai") -> Outcome:
-    return Outcome(status="ok", model=model, provider=provider, usage=RawUsage(100, 20, reported=True),
-                   cost=Cost(Decimal("0.000015000"), Decimal("0.000012000"), Decimal("0.000000001")))
+    return Outcome(
+        status="ok",
+        model=model,
+        provider=provider,
+        usage=RawUsage(100, 20, reported=True),
+        cost=Cost(Decimal("0.000015000"), Decimal("0.000012000"), Decimal("0.000000001")),
+    )
 
 
 async def _get(pk: str, sk: str) -> dict:
@@ -39,7 +44,9 @@ def test_settlement_items_are_a_conditional_put_and_two_adds(store):
     assert [next(iter(i)) for i in items] == ["Put", "Update", "Update"]
     put, key_hour, all_hour = items[0]["Put"], items[1]["Update"], items[2]["Update"]
     assert put["ConditionExpression"] == "attribute_not_exists(pk)"
-    assert put["Item"]["pk"] == {"S": "KEY#k1"} and put["Item"]["sk"]["S"].startswith("REQ#2026-05-04T13:59:59")
+    assert put["Item"]["pk"] == {"S": "KEY#k1"} and put["Item"]["sk"]["S"].startswith(
+        "REQ#2026-05-04T13:59:59"
+    )
     assert key_hour["Key"] == {"pk": {"S": "KEY#k1"}, "sk": {"S": "HOUR#2026-05-04T13"}}
     assert all_hour["Key"]["pk"] == {"S": "ALL"}
     assert all_hour["Key"]["sk"]["S"] == f"HOUR#2026-05-04T13#{usage.shard_of('k1'):02d}"
@@ -61,8 +68,14 @@ async def test_record_writes_once_and_counts_once(store):
     gateway = await _get("ALL", f"HOUR#2026-05-04T13#{usage.shard_of('k1'):02d}")
     assert gateway["keys"] == {"k1"} and gateway["req"] == 2
     # TTLs: the record after USAGE_TTL_DAYS (30), the counters a few days later.
-    record = (await call("query", TableName=store["UsageTable"], KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
-                         ExpressionAttributeValues={":p": {"S": "KEY#k1"}, ":s": {"S": "REQ#"}}))["Items"]
+    record = (
+        await call(
+            "query",
+            TableName=store["UsageTable"],
+            KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
+            ExpressionAttributeValues={":p": {"S": "KEY#k1"}, ":s": {"S": "REQ#"}},
+        )
+    )["Items"]
     assert len(record) == 2
     assert int(record[0]["expires_at"]["N"]) == int(TS) + 30 * 86400
     assert hour["expires_at"] == int(TS) + 35 * 86400

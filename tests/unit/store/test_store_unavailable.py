@@ -44,10 +44,17 @@ async def test_request_is_dynamodb_json_protocol_signed(dynamo_answers):
     assert req.headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
 
 
-@pytest.mark.parametrize("answer", [
-    lambda r: httpx.Response(400, json={"__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException"}),
-    lambda r: httpx.Response(500, json={"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError"}),
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda r: httpx.Response(
+            400, json={"__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException"}
+        ),
+        lambda r: httpx.Response(
+            500, json={"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError"}
+        ),
+    ],
+)
 async def test_throttling_and_5xx_are_retried_then_503(dynamo_answers, answer):
     seen = dynamo_answers(answer)
     with pytest.raises(StoreUnavailableError) as info:
@@ -95,8 +102,11 @@ async def test_a_condition_that_fails_is_condition_failed_with_the_item_decoded(
 
 async def test_a_cancelled_transaction_says_which_item_failed_and_is_not_retried(dynamo_answers):
     reasons = [{"Code": "ConditionalCheckFailed", "Message": "exists"}, {"Code": "None"}]
-    seen = dynamo_answers(lambda r: _dynamo_error("TransactionCanceledException", Message="cancelled",
-                                                  CancellationReasons=reasons))
+    seen = dynamo_answers(
+        lambda r: _dynamo_error(
+            "TransactionCanceledException", Message="cancelled", CancellationReasons=reasons
+        )
+    )
     with pytest.raises(TransactionCancelled) as info:
         await dynamo.call("transact_write_items", TransactItems=[])
     assert info.value.reasons == ["ConditionalCheckFailed", "None"]
@@ -106,11 +116,16 @@ async def test_a_cancelled_transaction_says_which_item_failed_and_is_not_retried
 async def test_write_conflicts_are_retried_at_the_door_only(dynamo_answers):
     """A transaction cancelled by a conflict changed nothing: the door tries again, once per
     round trip, and no caller loops on top of it."""
-    answers = iter([
-        _dynamo_error("TransactionCanceledException", CancellationReasons=[{"Code": "None"}, {"Code": "TransactionConflict"}]),
-        _dynamo_error("TransactionConflictException"),
-        httpx.Response(200, json={}),
-    ])
+    answers = iter(
+        [
+            _dynamo_error(
+                "TransactionCanceledException",
+                CancellationReasons=[{"Code": "None"}, {"Code": "TransactionConflict"}],
+            ),
+            _dynamo_error("TransactionConflictException"),
+            httpx.Response(200, json={}),
+        ]
+    )
     seen = dynamo_answers(lambda r: next(answers))
     assert await dynamo.call("transact_write_items", TransactItems=[]) == {}
     assert len(seen) == 3
@@ -140,18 +155,28 @@ def _plan_and_outcome(request_id: str):  # type: ignore[no-untyped-def]
     from gateway.schemas import ChatCompletionRequest
 
     ctx = RequestContext(request_id=request_id, principal=Principal(id="k1"))
-    request = ChatCompletionRequest.model_validate({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})
-    outcome = Outcome(status="ok", model="gpt-4o-mini", provider="openai", usage=RawUsage(10, 5, reported=True),
-                      cost=Cost(Decimal("0.0000015"), Decimal("0.000003"), Decimal(0)))
+    request = ChatCompletionRequest.model_validate(
+        {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+    )
+    outcome = Outcome(
+        status="ok",
+        model="gpt-4o-mini",
+        provider="openai",
+        usage=RawUsage(10, 5, reported=True),
+        cost=Cost(Decimal("0.0000015"), Decimal("0.000003"), Decimal(0)),
+    )
     return ctx, Plan(request, [], Admission()), outcome
 
 
-@pytest.mark.parametrize("failure", [
-    StoreUnavailableError("down"),
-    # Settlement gave up after the door's conflict retries (a hot account): the provider has
-    # answered and charged, so the answer is kept and the record logged, as when the store is down.
-    TransactionCancelled(["None", "TransactionConflict"]),
-])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        StoreUnavailableError("down"),
+        # Settlement gave up after the door's conflict retries (a hot account): the provider has
+        # answered and charged, so the answer is kept and the record logged, as when the store is down.
+        TransactionCancelled(["None", "TransactionConflict"]),
+    ],
+)
 async def test_unsettled_usage_is_logged_in_full(monkeypatch, failure):
     from gateway.accounting import settlement
     from gateway.completion import settle

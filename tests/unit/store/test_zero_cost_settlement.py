@@ -2,17 +2,18 @@
 
 from decimal import Decimal
 
-from gateway.accounting.settlement import Outcome, usage_record
 from gateway.accounting.pricing import Cost
-from gateway.context import Principal, RequestContext
+from gateway.accounting.settlement import Outcome, usage_record
 from gateway.accounting.usage import RawUsage
+from gateway.context import Principal, RequestContext
 from gateway.store import ledger as usage
 
 
 async def test_zero_cost_request_is_recorded(store):
     zero = Decimal("0E-9")
     ctx = RequestContext(request_id="req-zero", principal=Principal(id="k0"))
-    outcome = Outcome(status="ok", model="m", provider="p", usage=RawUsage(5, 3, reported=True),
-                      cost=Cost(zero, zero, zero))
+    outcome = Outcome(
+        status="ok", model="m", provider="p", usage=RawUsage(5, 3, reported=True), cost=Cost(zero, zero, zero)
+    )
     assert await usage.record(usage_record(ctx, outcome)) is not False
     assert await usage.record(usage_record(ctx, outcome)) is False  # a replay writes nothing
