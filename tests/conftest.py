@@ -60,7 +60,7 @@ class Stack:
         self.dynamodb_url = dynamodb_url
         self.proc = proc
 
-    def openai(self, api_key: str | None = None, **kw: Any):  # type: ignore[no-untyped-def]
+    def openai(self, api_key: str | None = None, **kw: Any):
         import openai
 
         return openai.OpenAI(base_url=self.base_url, api_key=api_key or self.api_key, max_retries=0, **kw)

@@ -12,11 +12,11 @@ import httpx
 KEYS_TABLE, USAGE_TABLE = "gateway-local-KeysTable", "gateway-local-UsageTable"
 
 
-def admin_headers(stack) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def admin_headers(stack) -> dict[str, str]:
     return {"x-api-key": stack.admin_key}
 
 
-def create_key(stack, label: str = "test", **limits: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def create_key(stack, label: str = "test", **limits: Any) -> dict[str, Any]:
     """A key made by the admin API, with limits; returns the creation response (id, key, limits)."""
     with stack.http() as c:
         r = c.post("/v1/keys", json={"label": label, **limits}, headers=admin_headers(stack))
@@ -31,7 +31,7 @@ def chat(
     return client.post("/v1/chat/completions", json=body, headers={"x-api-key": key})
 
 
-def concurrently(stack, n: int, fn) -> list[httpx.Response]:  # type: ignore[no-untyped-def]
+def concurrently(stack, n: int, fn) -> list[httpx.Response]:
     """Call ``fn(client)`` n times at once (n threads, pooled connections), results in order."""
     limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
     with (
@@ -41,7 +41,7 @@ def concurrently(stack, n: int, fn) -> list[httpx.Response]:  # type: ignore[no-
         return list(pool.map(lambda _: fn(client), range(n)))
 
 
-def dynamodb(stack):  # type: ignore[no-untyped-def]
+def dynamodb(stack):
     return boto3.resource(
         "dynamodb",
         endpoint_url=stack.dynamodb_url,
@@ -51,7 +51,7 @@ def dynamodb(stack):  # type: ignore[no-untyped-def]
     )
 
 
-def account(stack, principal_id: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def account(stack, principal_id: str) -> dict[str, Any]:
     item = (
         dynamodb(stack)
         .Table(KEYS_TABLE)
@@ -60,7 +60,7 @@ def account(stack, principal_id: str) -> dict[str, Any]:  # type: ignore[no-unty
     return item.get("Item") or {}
 
 
-def ledger(stack, principal_id: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def ledger(stack, principal_id: str) -> list[dict[str, Any]]:
     from boto3.dynamodb.conditions import Key
 
     table, items, kw = dynamodb(stack).Table(USAGE_TABLE), [], {}

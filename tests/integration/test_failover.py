@@ -34,7 +34,7 @@ FAILOVER_FAULTS = {
 
 
 @functools.cache
-def _usage_table(dynamodb_url: str):  # type: ignore[no-untyped-def]
+def _usage_table(dynamodb_url: str):
     return boto3.resource(
         "dynamodb",
         endpoint_url=dynamodb_url,
@@ -44,7 +44,7 @@ def _usage_table(dynamodb_url: str):  # type: ignore[no-untyped-def]
     ).Table("gateway-local-UsageTable")
 
 
-def usage_records(stack, request_id: str) -> list[dict]:  # type: ignore[no-untyped-def]
+def usage_records(stack, request_id: str) -> list[dict]:
     """The ledger's records of one request (the demo key's partition, filtered by request id)."""
     table = _usage_table(stack.dynamodb_url)
     items, kwargs = (
@@ -80,7 +80,7 @@ def _events(resp: httpx.Response) -> list[dict | str]:
     return out
 
 
-def _post(sim, body: dict) -> tuple[httpx.Response, list]:  # type: ignore[no-untyped-def]
+def _post(sim, body: dict) -> tuple[httpx.Response, list]:
     with (
         sim.http() as client,
         client.stream(

@@ -15,7 +15,7 @@ from tests.integration._accounts import admin_headers
 pytestmark = pytest.mark.integration
 
 
-def _token(stack, sub: str = "user-1", **over) -> str:  # type: ignore[no-untyped-def]
+def _token(stack, sub: str = "user-1", **over) -> str:
     now = int(time.time())
     claims = {"sub": sub, "iss": JWT_ISSUER, "aud": JWT_AUDIENCE, "iat": now, "exp": now + 300, **over}
     return jwt.encode(claims, stack.jwt_private_pem, algorithm="RS256")
@@ -25,7 +25,7 @@ def _bearer(token: str) -> dict[str, str]:
     return {"authorization": f"Bearer {token}"}
 
 
-def _post(c, token: str):  # type: ignore[no-untyped-def]
+def _post(c, token: str):
     body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 5}
     return c.post("/v1/chat/completions", json=body, headers=_bearer(token))
 

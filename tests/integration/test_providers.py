@@ -21,7 +21,7 @@ WEATHER = {
 }
 
 
-def _collect(stream) -> tuple[str, dict[int, dict], str | None, object]:  # type: ignore[no-untyped-def]
+def _collect(stream) -> tuple[str, dict[int, dict], str | None, object]:
     got = assemble(stream)
     return got["text"], got["calls"], got["finish"], got["usage"]
 

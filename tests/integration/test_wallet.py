@@ -17,7 +17,7 @@ from tests.integration._accounts import account, chat, create_key, usd
 pytestmark = pytest.mark.integration
 
 
-def _pay(stack, invoice_id: str) -> dict:  # type: ignore[no-untyped-def]
+def _pay(stack, invoice_id: str) -> dict:
     out = subprocess.run(
         [sys.executable, "-m", "local.wallet", "pay", invoice_id],
         cwd=ROOT,
@@ -51,7 +51,7 @@ def test_free_tier_then_402_then_funded_once_then_paid_requests(stack):
         assert _pay(stack, inv["invoiceId"])["paid"] is True
 
         # Many containers polling at once, then the same client polling again: credited once.
-        def poll(_: int):  # type: ignore[no-untyped-def]
+        def poll(_: int):
             with stack.http() as own:
                 return own.get("/v1/wallet/status", params={"invoiceId": inv["invoiceId"]}, headers=h)
 

@@ -23,7 +23,7 @@ async def _caller(request: Request) -> Principal:
     """The common request context, except that the admin key is accepted here."""
     rid = request_id(request)
     request.state.request_id = rid
-    ctx = RequestContext(request_id=rid, principal=None)  # type: ignore[arg-type]
+    ctx = RequestContext(request_id=rid)
     current_context.set(ctx)
     ctx.principal = await authenticate(request.headers, allow_admin=True)
     return ctx.principal

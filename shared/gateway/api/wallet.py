@@ -6,7 +6,7 @@ A caller sees only its own wallet and invoices: another principal's invoice id i
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -18,6 +18,9 @@ from gateway.errors import InvalidRequestError, NotFoundError
 from gateway.payments import get_backend, sats_usd_rate
 from gateway.schemas.wallet import BalanceView, FundRequest, InvoiceView
 from gateway.store import accounts, wallet
+
+if TYPE_CHECKING:
+    from gateway.context import RequestContext
 
 router = APIRouter()
 _USD_PLACES = Decimal("0.000000001")
@@ -38,7 +41,7 @@ def _view(invoice: dict[str, Any], balance: Decimal | None = None) -> InvoiceVie
     )
 
 
-def _json(model: InvoiceView | BalanceView, ctx, status: int = 200) -> JSONResponse:  # type: ignore[no-untyped-def]
+def _json(model: InvoiceView | BalanceView, ctx: RequestContext, status: int = 200) -> JSONResponse:
     return JSONResponse(
         model.model_dump(mode="json", exclude_none=True),
         status_code=status,

@@ -42,13 +42,13 @@ def _request(max_tokens: int = 5) -> ChatCompletionRequest:
     )
 
 
-def _ctx(rid: str, **lim) -> RequestContext:  # type: ignore[no-untyped-def]
+def _ctx(rid: str, **lim) -> RequestContext:
     ctx = RequestContext(request_id=rid, principal=Principal(id="k1", limits=lim))
     current_context.set(ctx)
     return ctx
 
 
-def _targets(req: ChatCompletionRequest):  # type: ignore[no-untyped-def]
+def _targets(req: ChatCompletionRequest):
     return resolve(get_catalog(), get_settings(), req.model)
 
 
@@ -207,7 +207,7 @@ async def test_a_failed_cleanup_after_admission_does_not_strand_the_hold(store, 
     await accounting.admit(_ctx("crashed"), req, _targets(req))  # never settled
     clock.advance(limits.HOLD_TTL_S + 1)
 
-    async def down(*a, **kw):  # type: ignore[no-untyped-def]
+    async def down(*a, **kw):
         raise StoreUnavailableError("down")
 
     monkeypatch.setattr(limits, "release_expired", down)

@@ -30,7 +30,7 @@ def _sim() -> str:
 
 
 @pytest.fixture
-def env(store, monkeypatch):  # type: ignore[no-untyped-def]
+def env(store, monkeypatch):
     sim = _sim()
     closed = f"http://127.0.0.1:{free_port()}"  # nothing listens: connection refused
     for k, v in {
@@ -71,7 +71,7 @@ def _ctx(rid: str) -> RequestContext:
     return ctx
 
 
-def _req(**kw) -> ChatCompletionRequest:  # type: ignore[no-untyped-def]
+def _req(**kw) -> ChatCompletionRequest:
     return ChatCompletionRequest.model_validate({"messages": [{"role": "user", "content": "Hello"}], **kw})
 
 
@@ -87,7 +87,7 @@ async def _records(rid: str) -> list[dict]:
     return [r for r in map(from_item, resp["Items"]) if r.get("request_id") == rid]
 
 
-async def _complete(rid: str, **kw):  # type: ignore[no-untyped-def]
+async def _complete(rid: str, **kw):
     ctx, req = _ctx(rid), _req(**kw)
     the_plan = await plan_completion(req, ctx)
     return ctx, the_plan, await unary.complete(ctx, the_plan)
@@ -180,7 +180,7 @@ async def test_legacy_functions_come_back_as_function_call(env):
 # --- money path: settlement and holds on every path ---------------------------------------------
 
 
-async def _account():  # type: ignore[no-untyped-def]
+async def _account():
     from gateway.store import accounts
 
     return await accounts.get("k1")
@@ -194,10 +194,10 @@ async def test_stream_client_gone_before_the_first_chunk_is_still_settled(env):
     ctx = _ctx("gone1")
     resp = await serve(_req(model="claude-haiku-4-5-20251001", stream=True), ctx)
 
-    async def receive():  # type: ignore[no-untyped-def]
+    async def receive():
         return {"type": "http.disconnect"}
 
-    async def send(message):  # type: ignore[no-untyped-def]
+    async def send(message):
         pass
 
     await resp({"type": "http", "asgi": {"spec_version": "2.0"}}, receive, send)
@@ -214,10 +214,10 @@ async def test_an_admission_applied_then_answered_500_is_not_counted_twice(env, 
     failed: list[bool] = []
 
     class Flaky:
-        def __init__(self, client):  # type: ignore[no-untyped-def]
+        def __init__(self, client):
             self.client = client
 
-        async def post(self, url, **kw):  # type: ignore[no-untyped-def]
+        async def post(self, url, **kw):
             resp = await self.client.post(url, **kw)
             if (
                 not failed
@@ -231,7 +231,7 @@ async def test_an_admission_applied_then_answered_500_is_not_counted_twice(env, 
                 )
             return resp
 
-        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+        def __getattr__(self, name):
             return getattr(self.client, name)
 
     monkeypatch.setattr(dynamo, "get_client", lambda: Flaky(real()))
@@ -249,7 +249,7 @@ async def test_an_unexpected_error_after_admission_still_settles_once(env, monke
     leave the request admitted and unrecorded, its hold open and its free request spent."""
     from gateway.providers import anthropic
 
-    def boom(*a, **kw):  # type: ignore[no-untyped-def]
+    def boom(*a, **kw):
         raise RuntimeError("adapter bug")
 
     monkeypatch.setattr(anthropic.AnthropicAdapter, "build_request", boom, raising=True)
@@ -295,11 +295,11 @@ async def test_a_stream_whose_response_never_starts_is_still_settled(env):
     ctx = _ctx("nostart1")
     resp = await serve(_req(model="claude-haiku-4-5-20251001", stream=True), ctx)
 
-    async def receive():  # type: ignore[no-untyped-def]
+    async def receive():
         await __import__("asyncio").sleep(10)
         return {"type": "http.disconnect"}
 
-    async def send(message):  # type: ignore[no-untyped-def]
+    async def send(message):
         raise OSError("client gone")
 
     from starlette.requests import ClientDisconnect

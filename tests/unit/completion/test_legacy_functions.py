@@ -16,7 +16,7 @@ from gateway.schemas import ChatCompletion, ChatCompletionChunk, ChatCompletionR
 FN = {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}
 
 
-def _req(**kw) -> ChatCompletionRequest:  # type: ignore[no-untyped-def]
+def _req(**kw) -> ChatCompletionRequest:
     return ChatCompletionRequest.model_validate(
         {"model": "m", "messages": [{"role": "user", "content": "w?"}], **kw}
     )

@@ -11,7 +11,7 @@ from gateway.store import keys
 
 
 @pytest.fixture(autouse=True)
-def _fresh(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def _fresh(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("GATEWAY_ADMIN_KEY", raising=False)
     monkeypatch.delenv("GATEWAY_ADMIN_KEY_PARAM", raising=False)
     get_settings.cache_clear()

@@ -19,7 +19,7 @@ from gateway.settings import get_settings
 ISS, AUD = "https://issuer.example", "gateway"
 
 
-def _pems(key) -> tuple[bytes, str]:  # type: ignore[no-untyped-def]
+def _pems(key) -> tuple[bytes, str]:
     private = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -32,7 +32,7 @@ def _pems(key) -> tuple[bytes, str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def env(monkeypatch: pytest.MonkeyPatch):
     def configure(**values: str) -> None:
         for k in ("JWT_ISSUER", "JWT_AUDIENCE", "JWT_JWKS_URL", "JWT_PUBLIC_KEY_PEM"):
             monkeypatch.delenv(k, raising=False)
@@ -44,7 +44,7 @@ def env(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     get_settings.cache_clear()
 
 
-def _claims(**over) -> dict:  # type: ignore[no-untyped-def]
+def _claims(**over) -> dict:
     return {"sub": "u1", "iss": ISS, "aud": AUD, "exp": int(time.time()) + 60, **over}
 
 
@@ -82,7 +82,7 @@ async def test_es256_through_a_jwks_url(env):
             self.end_headers()
             self.wfile.write(jwks)
 
-        def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+        def log_message(self, *args) -> None:
             pass
 
     server = HTTPServer(("127.0.0.1", 0), Handler)

@@ -12,7 +12,7 @@ T0 = 1_800_000_000.0
 
 
 @pytest.fixture
-def fresh(store, monkeypatch):  # type: ignore[no-untyped-def]
+def fresh(store, monkeypatch):
     monkeypatch.setenv("HEALTH_FAILURE_THRESHOLD", "3")
     monkeypatch.setenv("HEALTH_WINDOW_S", "30")
     monkeypatch.setenv("HEALTH_COOLDOWN_S", "60")

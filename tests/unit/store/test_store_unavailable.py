@@ -83,7 +83,7 @@ async def test_read_timeout_is_not_retried(dynamo_answers):
     assert len(seen) == 1  # the write may have landed: no blind retry
 
 
-def _dynamo_error(code: str, **body) -> httpx.Response:  # type: ignore[no-untyped-def]
+def _dynamo_error(code: str, **body) -> httpx.Response:
     return httpx.Response(400, json={"__type": f"com.amazonaws.dynamodb.v20120810#{code}", **body})
 
 
@@ -145,7 +145,7 @@ async def test_anything_else_is_a_store_error_with_its_code(dynamo_answers):
     assert info.value.code == "ValidationException" and len(seen) == 1
 
 
-def _plan_and_outcome(request_id: str):  # type: ignore[no-untyped-def]
+def _plan_and_outcome(request_id: str):
     from gateway.accounting.admission import Admission
     from gateway.accounting.pricing import Cost
     from gateway.accounting.settlement import Outcome
@@ -181,7 +181,7 @@ async def test_unsettled_usage_is_logged_in_full(monkeypatch, failure):
     from gateway.accounting import settlement
     from gateway.completion import settle
 
-    async def failing_settle(ctx, admission, record):  # type: ignore[no-untyped-def]
+    async def failing_settle(ctx, admission, record):
         raise failure
 
     monkeypatch.setattr(settlement, "settle", failing_settle)
