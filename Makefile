@@ -9,11 +9,13 @@ SAM := .tools/sam/bin/sam
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test unit integration validate build bench bench-router invoke key eval-router train-router clean help
+.PHONY: run test unit integration lint typecheck check validate build bench bench-router invoke key eval-router train-router clean help
 
 help:
 	@echo "make run          start the local stack on http://127.0.0.1:$${PORT:-3000} (DynamoDB + provider simulator)"
-	@echo "make test         sam validate/lint/build, then every test"
+	@echo "make test         lint, type check, sam validate/lint/build, then every test (what CI runs)"
+	@echo "make check        lint and type check only (ruff, ruff format, mypy --strict)"
+	@echo "make unit         the unit tests alone (no sam build, no local stack)"
 	@echo "make bench        gateway overhead, store round trips, cold start (docs/BENCHMARKS.md)"
 	@echo "make invoke FN=ModelsFunction EVENT=events/ModelsFunction.json   twin of sam local invoke"
 	@echo "make key LABEL=me create an API key in the running local stack"
@@ -46,9 +48,20 @@ unit: $(VENV)/.installed
 integration: $(VENV)/.installed
 	$(PY) -m pytest tests/integration -q
 
-# pytest exits 5 when it collected nothing; make fails on any non-zero exit, so an empty
-# run never passes.
-test: build
+LINTED := shared functions local tools tests
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+
+typecheck: $(VENV)/.installed
+	MYPYPATH=shared $(VENV)/bin/mypy shared/gateway
+
+check: lint typecheck
+
+# The quick checks first, then the template and the build, then every test. pytest exits 5
+# when it collected nothing; make fails on any non-zero exit, so an empty run never passes.
+test: check build
 	$(PY) -m pytest tests -q
 
 bench: build
