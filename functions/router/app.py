@@ -2,7 +2,7 @@
 runs under uvicorn behind the Lambda Web Adapter (``run.sh``), as chat completions does; the
 RoutingLayer brings numpy, tokenizers and the WordLlama weights."""
 
-from gateway.api.router import router
+from gateway.api.semantic_router import router
 from gateway.app import create_app
 
 app = create_app(router)

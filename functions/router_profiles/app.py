@@ -1,6 +1,6 @@
 """GET /v1/router/profiles: the models with routing profiles, where each profile came from."""
 
-from gateway.api.router import profiles_router
+from gateway.api.semantic_router import profiles_router
 from gateway.app import create_app
 from gateway.observability import lambda_handler
 

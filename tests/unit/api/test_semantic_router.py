@@ -10,7 +10,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from gateway.api import router as router_api
+from gateway.api import semantic_router as router_api
 from gateway.app import create_app
 from gateway.context import Principal, RequestContext
 from gateway.schemas import ChatCompletionRequest
