@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> None:
     if not dynamodb_url:
         from local import dynamo
 
-        dynamodb_url, _ = dynamo.start_server(args.host)
+        dynamodb_url, _ = dynamo.start_server(args.host, process=True)  # its own core and GIL
     simulator_url, _ = start_simulator(args.host, args.simulator_port or free_port(args.host))
     configure(template, dynamodb_url, simulator_url)
     from local import runtime
