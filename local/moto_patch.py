@@ -62,6 +62,10 @@ def _replace(owner: Any, name: str, value: Any) -> None:
     setattr(owner, name, value)
 
 
+def _replace_global(module: Any, name: str, value: Any) -> None:
+    _replace(module, name, value)  # a module's __dict__ is its globals: same bookkeeping
+
+
 def _set(owner: Any, name: str, value: Any) -> None:
     if value is _ABSENT:
         delattr(owner, name)
@@ -213,34 +217,111 @@ def _speed() -> None:
         _replace(checker, "traverse", traverse_root)
 
     base_pre = DepthFirstTraverser.pre_processing_of_child
+    leaf = object()
 
     def traverse(self: Any, node: Any) -> Any:
+        # moto's walk rebuilds the processing map twice per node and asks ABCMeta about each
+        # type; here each node type is looked up once per walk (same order, same first match).
         processors = tuple(self._processing_map().items())
-        handled = tuple(cls for cls, _ in processors)
         pre = self.pre_processing_of_child if type(self).pre_processing_of_child is not base_pre else None
+        choice: dict[type, Any] = {}
+
+        def pick(kind: type) -> Any:
+            found = leaf
+            if issubclass(kind, Node):
+                found = next((process for cls, process in processors if issubclass(kind, cls)), None)
+            choice[kind] = found
+            return found
 
         def walk(node: Any, child_id: int) -> Any:
-            if isinstance(node, Node):
-                parent = node.parent
-                children = node.children
-                if children is not None:
-                    for i, child in enumerate(children):
-                        if pre is not None:
-                            pre(node, i)
-                        walk(child, i)
-                if isinstance(node, handled):
-                    for cls, process in processors:
-                        if isinstance(node, cls):
-                            node = process(node)
-                            break
-                    node.parent = parent
-                    if parent:
-                        parent.children[child_id] = node
+            kind = type(node)
+            process = choice[kind] if kind in choice else pick(kind)
+            if process is leaf:
+                return node
+            parent = node.parent
+            children = node.children
+            if children is not None:
+                for i, child in enumerate(children):
+                    if pre is not None:
+                        pre(node, i)
+                    walk(child, i)
+            if process is not None:
+                node = process(node)
+                node.parent = parent
+                if parent:
+                    parent.children[child_id] = node
             return node
 
         return walk(node, -1)
 
     _replace(DepthFirstTraverser, "traverse", traverse)
+    _attribute_values()
+    _item_size()
+    _handler_methods()
+
+
+def _handler_methods() -> None:
+    """moto lists a handler class's methods with ``inspect.getmembers`` on every call; a
+    class's methods do not change while it serves, so list them once per class."""
+    import moto.core.responses as responses
+
+    listed: dict[Any, list[str]] = {}
+    list_methods = responses.method_names_from_class
+
+    def method_names_from_class(clazz: Any) -> list[str]:
+        names = listed.get(clazz)
+        if names is None:
+            names = listed[clazz] = list_methods(clazz)
+        return names
+
+    _replace_global(responses, "method_names_from_class", method_names_from_class)
+
+
+def _item_size() -> None:
+    """moto re-measures the whole item at each attribute it sets (to refuse items over
+    400 KB); the same sum, with string and number values measured inline."""
+    from moto.dynamodb.models.dynamo_type import DynamoType, ItemSizeTooLarge, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    def size(v: Any) -> int:
+        if type(v) is DynamoType:
+            if v.type == "S" and type(v.value) is str:
+                return len(v.value.encode("utf-8"))
+            if v.type == "N":
+                return len(str(v.value))
+            return v.size()
+        return bytesize(str(v))
+
+    def setitem(self: Any, key: str, value: Any) -> None:
+        current = sum(len(str(k).encode("utf-8")) for k in self) + sum(size(v) for v in self.values())
+        if current + bytesize(key) + size(value) > 405000:
+            raise ItemSizeTooLarge
+        dict.__setitem__(self, key, value)
+
+    _replace(LimitedSizeDict, "__setitem__", setitem)
+
+
+def _attribute_values() -> None:
+    """Write a plain string or number attribute value as is. moto's response serializer walks
+    the botocore shape of every value, asking five alias providers for each of the ten
+    members of ``AttributeValue``: a fifth of a call for an item of twenty attributes."""
+    from moto.core.serialize import JSONSerializer
+
+    structure = JSONSerializer._serialize_type_structure
+
+    def serialize_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        if (shape.name == "AttributeValue" and type(value) is dict and len(value) == 1
+                and not getattr(self._value_picker, "response_transformers", True)):
+            (kind, scalar), = value.items()
+            if (kind == "S" or kind == "N") and type(scalar) is str:
+                if key:
+                    serialized[self.get_serialized_name(shape, key)] = {kind: scalar}
+                else:
+                    serialized[kind] = scalar
+                return
+        structure(self, serialized, value, shape, key)
+
+    _replace(JSONSerializer, "_serialize_type_structure", serialize_structure)
 
 
 class _NotPlain(Exception):
