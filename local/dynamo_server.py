@@ -75,6 +75,14 @@ def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], b
     return status, {"Content-Type": "application/x-amz-json-1.0"}, body
 
 
+def _failure(exc: Exception, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    try:
+        json.loads(body or b"{}")
+    except ValueError:  # DynamoDB's answer to a body that is not JSON
+        return _error(400, "SerializationException", "Start of structure or map found where not expected")
+    return _error(500, "InternalFailure", f"{type(exc).__name__}: {exc}")
+
+
 class _Connection(asyncio.Protocol):
     def __init__(self, handle: Any) -> None:
         self.handle = handle
@@ -121,8 +129,8 @@ class _Connection(asyncio.Protocol):
             else:
                 try:
                     reply = self.handle(method, target, headers, body, headers.get("host", "localhost"))
-                except Exception as exc:  # noqa: BLE001 - a moto failure is the client's 500, not the server's end
-                    reply = _error(500, "InternalFailure", f"{type(exc).__name__}: {exc}")
+                except Exception as exc:  # noqa: BLE001 - a moto failure is the client's error, not the server's end
+                    reply = _failure(exc, body)
             self._reply(*reply, close=close)
 
     def _reply(self, status: int, headers: dict[str, str], body: bytes, close: bool) -> None:
