@@ -291,8 +291,10 @@ def main(argv: list[str] | None = None) -> None:
               f"-H 'x-api-key: {state['demo_key']}' "
               "-d '{\"model\": \"gpt-4o-mini\", \"messages\": [{\"role\": \"user\", \"content\": \"Hello!\"}]}'\n", flush=True)
     run_schedules(functions)
+    # access_log off: each line is a logging call per request even when the level hides it.
+    # uvicorn picks uvloop and httptools by itself where they are installed.
     config = uvicorn.Config(Dispatcher(functions), host=args.host, port=args.port, log_level="warning",
-                            timeout_keep_alive=120, lifespan="on")
+                            timeout_keep_alive=120, lifespan="on", access_log=False)
     server = uvicorn.Server(config)
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
     server.run()
