@@ -1,36 +1,75 @@
-"""A local DynamoDB: moto's server on 127.0.0.1, tables created from template.yaml's own definitions.
+"""A local DynamoDB: moto behind a lean HTTP server on 127.0.0.1, tables created from
+template.yaml's own definitions.
 
 moto's threaded server lets two requests interleave inside one conditional update, which
-real DynamoDB never does (each item write is atomic). The server here handles one request
-at a time, so conditional writes are exactly as atomic locally as they are on AWS.
+real DynamoDB never does (each item write is atomic). The server here (``dynamo_server``)
+handles one request at a time, so conditional writes are exactly as atomic locally as they
+are on AWS. The local stack runs it in a process of its own; tests and tools that reach
+into moto's backend directly run it on a thread of their own process.
 """
 
 from __future__ import annotations
 
-import threading
+import atexit
+import subprocess
+import sys
 from typing import Any
 
-from local.template import Template
+from local.template import ROOT, Template
 
 LOCAL_TABLE_PREFIX = "gateway-local-"
 
 
-def start_server(host: str = "127.0.0.1", port: int = 0) -> tuple[str, Any]:
-    from moto.server import DomainDispatcherApplication, create_backend_app
-    import logging
+def start_server(host: str = "127.0.0.1", port: int = 0, *, process: bool = False) -> tuple[str, Any]:
+    """Start the local DynamoDB; returns its URL and a handle with ``shutdown()``.
 
-    from werkzeug.serving import make_server
+    ``process=True`` runs it in a child process (its own core and GIL), which exits with
+    this one; otherwise on a daemon thread here, sharing moto's backend with this process.
+    """
+    if process:
+        child = _Child(host, port)
+        return child.url, child
+    from local.dynamo_server import Server
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = Server(host, port).start()
+    return server.url, server
 
-    from local import moto_patch
 
-    moto_patch.install()
-    app = DomainDispatcherApplication(create_backend_app)
-    server = make_server(host, port, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, name="moto-dynamodb", daemon=True)
-    thread.start()
-    return f"http://{host}:{server.server_port}", server
+class _Child:
+    def __init__(self, host: str, port: int) -> None:
+        import os
+
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "local.dynamo_server",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--parent-pid",
+                str(os.getpid()),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("READY "):
+            self.proc.kill()
+            raise RuntimeError(f"the local DynamoDB did not start (exit {self.proc.wait()})")
+        self.url = line.removeprefix("READY ")
+        atexit.register(self.shutdown)
+
+    def shutdown(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
 
 
 def table_names(template: Template) -> dict[str, str]:
@@ -42,8 +81,11 @@ def create_tables(template: Template, endpoint_url: str, region: str = "us-east-
     import boto3
 
     client = boto3.client(
-        "dynamodb", endpoint_url=endpoint_url, region_name=region,
-        aws_access_key_id="local", aws_secret_access_key="local",
+        "dynamodb",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
     )
     existing = set(client.list_tables().get("TableNames", []))
     names = table_names(template)
@@ -63,6 +105,7 @@ def create_tables(template: Template, endpoint_url: str, region: str = "us-east-
         ttl = props.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):
             client.update_time_to_live(
-                TableName=name, TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True}
+                TableName=name,
+                TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
             )
     return names

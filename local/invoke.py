@@ -34,13 +34,20 @@ async def _call_asgi(app: Any, event: dict[str, Any]) -> dict[str, Any]:
         url += "?" + qs
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport) as client:
-        resp = await client.request(event["httpMethod"], url, headers=headers, content=runtime.event_body(event))
+        resp = await client.request(
+            event["httpMethod"], url, headers=headers, content=runtime.event_body(event)
+        )
     body = resp.content
     try:
         text, b64 = body.decode(), False
     except UnicodeDecodeError:
         text, b64 = base64.b64encode(body).decode(), True
-    return {"statusCode": resp.status_code, "headers": dict(resp.headers), "body": text, "isBase64Encoded": b64}
+    return {
+        "statusCode": resp.status_code,
+        "headers": dict(resp.headers),
+        "body": text,
+        "isBase64Encoded": b64,
+    }
 
 
 def _environment(template: Any) -> None:
@@ -54,7 +61,7 @@ def _environment(template: Any) -> None:
             httpx.get(state["simulator_url"] + "/_sim/stats", timeout=1)
             stack.configure(template, state["dynamodb_url"], state["simulator_url"])
             return
-        except Exception:  # noqa: BLE001 - a stale state file: fall back to a throwaway stack
+        except Exception:
             pass
     from local import dynamo
 
@@ -64,10 +71,14 @@ def _environment(template: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Invoke one function of template.yaml locally, without Docker.")
+    parser = argparse.ArgumentParser(
+        description="Invoke one function of template.yaml locally, without Docker."
+    )
     parser.add_argument("function", help="logical id in template.yaml, e.g. ChatCompletionsFunction")
     parser.add_argument("--event", "-e", required=True, type=Path)
-    parser.add_argument("--key", default="auto", help="'auto' creates a key; 'none' leaves the event's headers as they are")
+    parser.add_argument(
+        "--key", default="auto", help="'auto' creates a key; 'none' leaves the event's headers as they are"
+    )
     args = parser.parse_args(argv)
 
     template = load()

@@ -61,8 +61,16 @@ class LambdaContext:
 
 
 def rest_event(
-    *, method: str, path: str, resource: str, path_params: dict[str, str] | None, query: list[tuple[str, str]],
-    headers: list[tuple[str, str]], body: bytes, source_ip: str = "127.0.0.1", stage: str = "v1",
+    *,
+    method: str,
+    path: str,
+    resource: str,
+    path_params: dict[str, str] | None,
+    query: list[tuple[str, str]],
+    headers: list[tuple[str, str]],
+    body: bytes,
+    source_ip: str = "127.0.0.1",
+    stage: str = "v1",
 ) -> dict[str, Any]:
     """An API Gateway REST API (v1) Lambda proxy event, as API Gateway sends it."""
     single_h: dict[str, str] = {}

@@ -17,8 +17,8 @@ import os
 import signal
 import socket
 import threading
-from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from local.template import ROOT, Function, Route, Template, load
@@ -42,7 +42,8 @@ class Dispatcher:
         self.routes.sort(key=lambda rr: ("{" in rr[0].path, -len(rr[0].path)))
         # Each worker thread is a "container": its own event loop for its life, as in Lambda.
         self.containers = ThreadPoolExecutor(
-            max_workers=8, thread_name_prefix="container",
+            max_workers=8,
+            thread_name_prefix="container",
             initializer=lambda: asyncio.set_event_loop(asyncio.new_event_loop()),
         )
 
@@ -69,12 +70,23 @@ class Dispatcher:
         if route is None:
             # API Gateway's own answer for an unknown route, in the gateway's error envelope.
             status = 405 if path_known else 404
-            body = json.dumps({"error": {
-                "message": f"Unknown request URL: {scope['method']} {scope['path']}.",
-                "type": "invalid_request_error", "param": None,
-                "code": "unknown_route" if status == 404 else "method_not_allowed"}}).encode()
-            await send({"type": "http.response.start", "status": status,
-                        "headers": [(b"content-type", b"application/json")]})
+            body = json.dumps(
+                {
+                    "error": {
+                        "message": f"Unknown request URL: {scope['method']} {scope['path']}.",
+                        "type": "invalid_request_error",
+                        "param": None,
+                        "code": "unknown_route" if status == 404 else "method_not_allowed",
+                    }
+                }
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
         fn = self.functions[route.function]
@@ -94,20 +106,33 @@ class Dispatcher:
             if not msg.get("more_body"):
                 break
         event = self.runtime.rest_event(
-            method=scope["method"], path=scope["path"], resource=route.path, path_params=params,
+            method=scope["method"],
+            path=scope["path"],
+            resource=route.path,
+            path_params=params,
             query=parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True),
             headers=[(k.decode().lower(), v.decode()) for k, v in scope["headers"]],
-            body=body, source_ip=(scope.get("client") or ("127.0.0.1",))[0],
+            body=body,
+            source_ip=(scope.get("client") or ("127.0.0.1",))[0],
         )
         handler = getattr(module, fn.handler.rsplit(".", 1)[1])
         context = self.runtime.LambdaContext(function_name=fn.logical_id)
         result = await asyncio.get_running_loop().run_in_executor(self.containers, handler, event, context)
-        headers = [(k.lower().encode(), str(v).encode()) for k, vs in (result.get("multiValueHeaders") or {}).items() for v in vs]
-        headers += [(k.lower().encode(), str(v).encode()) for k, v in (result.get("headers") or {}).items()
-                    if k.lower().encode() not in {h for h, _ in headers}]
+        headers = [
+            (k.lower().encode(), str(v).encode())
+            for k, vs in (result.get("multiValueHeaders") or {}).items()
+            for v in vs
+        ]
+        headers += [
+            (k.lower().encode(), str(v).encode())
+            for k, v in (result.get("headers") or {}).items()
+            if k.lower().encode() not in {h for h, _ in headers}
+        ]
         payload = result.get("body") or ""
         raw = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
-        await send({"type": "http.response.start", "status": result.get("statusCode", 200), "headers": headers})
+        await send(
+            {"type": "http.response.start", "status": result.get("statusCode", 200), "headers": headers}
+        )
         await send({"type": "http.response.body", "body": raw})
 
 
@@ -130,15 +155,17 @@ def configure(template: Template, dynamodb_url: str, simulator_url: str) -> dict
             if template.is_parameter(v) and os.environ.get(k):
                 continue  # a deploy-time parameter: the local environment's value wins
             env[k] = str(template.resolve(v, names))
-    env.update({
-        "DYNAMODB_ENDPOINT_URL": dynamodb_url,
-        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
-        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
-        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
-        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
-    })
+    env.update(
+        {
+            "DYNAMODB_ENDPOINT_URL": dynamodb_url,
+            "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+            "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+            "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        }
+    )
     env.update(simulated_providers(simulator_url))
     for k, v in env.items():
         if k.startswith(("AWS_ACCESS", "AWS_SECRET")):
@@ -206,7 +233,9 @@ def run_schedules(functions: list[Function], override_s: float | None = None) ->
                 continue
             print(f"Scheduled: {fn.logical_id} every {every:g} s ({expression})", flush=True)
             sample = ROOT / "events" / f"{fn.logical_id}.json"
-            event = json.loads(sample.read_text()) if sample.exists() else {"source": "aws.events", "detail": {}}
+            event = (
+                json.loads(sample.read_text()) if sample.exists() else {"source": "aws.events", "detail": {}}
+            )
 
             def tick(fn: Function = fn, every: float = every, event: dict[str, Any] = event) -> None:
                 while True:
@@ -214,7 +243,7 @@ def run_schedules(functions: list[Function], override_s: float | None = None) ->
                     try:
                         handler = getattr(runtime.load_module(fn), fn.handler.rsplit(".", 1)[1])
                         handler(event, runtime.LambdaContext(function_name=fn.logical_id, timeout_s=900))
-                    except Exception:  # noqa: BLE001 - a failed run is logged; the next one still comes
+                    except Exception:
                         traceback.print_exc()
 
             thread = threading.Thread(target=tick, name=f"schedule-{fn.logical_id}", daemon=True)
@@ -241,7 +270,9 @@ def write_state(state: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Run every function of template.yaml locally, without Docker.")
+    parser = argparse.ArgumentParser(
+        description="Run every function of template.yaml locally, without Docker."
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     parser.add_argument("--simulator-port", type=int, default=int(os.environ.get("SIMULATOR_PORT", "0")))
@@ -261,7 +292,7 @@ def main(argv: list[str] | None = None) -> None:
     if not dynamodb_url:
         from local import dynamo
 
-        dynamodb_url, _ = dynamo.start_server(args.host)
+        dynamodb_url, _ = dynamo.start_server(args.host, process=True)  # its own core and GIL
     simulator_url, _ = start_simulator(args.host, args.simulator_port or free_port(args.host))
     configure(template, dynamodb_url, simulator_url)
     from local import runtime
@@ -271,28 +302,49 @@ def main(argv: list[str] | None = None) -> None:
     for fn in functions:
         runtime.load_module(fn)  # import up front, as Lambda's init phase does
     base = f"http://{args.host}:{args.port}"
-    state = {"base_url": base + "/v1", "dynamodb_url": dynamodb_url, "simulator_url": simulator_url, "pid": os.getpid(),
-             "admin_key": os.environ["GATEWAY_ADMIN_KEY"]}
+    state = {
+        "base_url": base + "/v1",
+        "dynamodb_url": dynamodb_url,
+        "simulator_url": simulator_url,
+        "pid": os.getpid(),
+        "admin_key": os.environ["GATEWAY_ADMIN_KEY"],
+    }
     if not args.no_demo_key:
         from local.keys import create_key
 
-        plain, record = create_key("demo")
+        plain, _ = create_key("demo")
         state["demo_key"] = plain
     write_state(state)
-    routes = sorted({(r.method, r.path, f.logical_id) for f in functions for r in f.routes}, key=lambda r: r[1])
+    routes = sorted(
+        {(r.method, r.path, f.logical_id) for f in functions for r in f.routes}, key=lambda r: r[1]
+    )
     lines = [f"  {m:6} {base}{p}  -> {fid}" for m, p, fid in routes]
     print("Local stack (the twin of `sam local start-api`) serving:\n" + "\n".join(lines), flush=True)
     print(f"DynamoDB: {dynamodb_url}   provider simulator: {simulator_url}", flush=True)
     if admin_generated:
-        print(f"\nLocal admin key (GATEWAY_ADMIN_KEY; set it yourself to choose one):\n  {state['admin_key']}")
+        print(
+            f"\nLocal admin key (GATEWAY_ADMIN_KEY; set it yourself to choose one):\n  {state['admin_key']}"
+        )
     if "demo_key" in state:
         print(f"\nDemo API key (shown once, also in {STATE_FILE}):\n  {state['demo_key']}\n")
-        print("Try it:\n  curl -s " + base + "/v1/chat/completions -H 'content-type: application/json' "
-              f"-H 'x-api-key: {state['demo_key']}' "
-              "-d '{\"model\": \"gpt-4o-mini\", \"messages\": [{\"role\": \"user\", \"content\": \"Hello!\"}]}'\n", flush=True)
+        print(
+            "Try it:\n  curl -s " + base + "/v1/chat/completions -H 'content-type: application/json' "
+            f"-H 'x-api-key: {state['demo_key']}' "
+            '-d \'{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello!"}]}\'\n',
+            flush=True,
+        )
     run_schedules(functions)
-    config = uvicorn.Config(Dispatcher(functions), host=args.host, port=args.port, log_level="warning",
-                            timeout_keep_alive=120, lifespan="on")
+    # access_log off: each line is a logging call per request even when the level hides it.
+    # uvicorn picks uvloop and httptools by itself where they are installed.
+    config = uvicorn.Config(
+        Dispatcher(functions),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        timeout_keep_alive=120,
+        lifespan="on",
+        access_log=False,
+    )
     server = uvicorn.Server(config)
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
     server.run()

@@ -79,7 +79,9 @@ class Template:
             param = self.raw.get("Parameters", {}).get(ref)
             return str(param.get("Default")) if param else ref
         if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
-            return re.sub(r"\$\{(\w+)\}", lambda m: str(self.resolve({"Ref": m.group(1)}, names)), value["Fn::Sub"])
+            return re.sub(
+                r"\$\{(\w+)\}", lambda m: str(self.resolve({"Ref": m.group(1)}, names)), value["Fn::Sub"]
+            )
         return value
 
     def is_parameter(self, value: Any) -> bool:
@@ -88,7 +90,9 @@ class Template:
         return ref in self.raw.get("Parameters", {})
 
     def functions(self) -> list[Function]:
-        globals_env = self.raw.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+        globals_env = (
+            self.raw.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+        )
         out = []
         for logical_id, res in self.resources.items():
             if res["Type"] != "AWS::Serverless::Function":
@@ -124,4 +128,4 @@ class Template:
 
 
 def load(path: Path = TEMPLATE) -> Template:
-    return Template(yaml.load(path.read_text(), Loader=_CfnLoader))  # noqa: S506 - SafeLoader subclass
+    return Template(yaml.load(path.read_text(), Loader=_CfnLoader))

@@ -20,13 +20,20 @@ async def pay(invoice_id: str) -> dict:
         raise SystemExit(f"invoice {invoice_id!r} belongs to the {invoice['backend']} backend; pay it there")
     if not await LocalBackend().mark_paid(invoice["payment_hash"]):
         raise SystemExit(f"the local backend has no payment for invoice {invoice_id!r}")
-    return {"invoiceId": invoice_id, "paid": True, "amount": int(invoice["amount_sats"]), "status": invoice["status"]}
+    return {
+        "invoiceId": invoice_id,
+        "paid": True,
+        "amount": int(invoice["amount_sats"]),
+        "status": invoice["status"],
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
     from local.stack import attach
 
-    parser = argparse.ArgumentParser(description="Pay a local-backend wallet invoice in the running local stack.")
+    parser = argparse.ArgumentParser(
+        description="Pay a local-backend wallet invoice in the running local stack."
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("pay")
     p.add_argument("invoice_id")

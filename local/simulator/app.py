@@ -85,7 +85,9 @@ async def serve(
     *,
     model: str | None = None,
     streaming: bool | None = None,
-    include_usage: Callable[[dict[str, Any]], bool] = lambda b: bool((b.get("stream_options") or {}).get("include_usage")),
+    include_usage: Callable[[dict[str, Any]], bool] = lambda b: bool(
+        (b.get("stream_options") or {}).get("include_usage")
+    ),
 ) -> Response:
     STATS[provider] += 1
     fault = take_fault(provider)
@@ -96,7 +98,9 @@ async def serve(
     if fault and fault["fault"] == "status":
         status = int(fault.get("status", 500))
         headers = {"retry-after": "1"} if status == 429 else {}
-        return JSONResponse(error(status, fault.get("message", f"simulated {status}")), status_code=status, headers=headers)
+        return JSONResponse(
+            error(status, fault.get("message", f"simulated {status}")), status_code=status, headers=headers
+        )
     try:
         body = json.loads(await request.body())
     except ValueError:
@@ -122,13 +126,19 @@ def openai_routes(prefix: str, provider: str, *, always_usage: bool = False) -> 
     usage_rule = {"include_usage": lambda b: True} if always_usage else {}
 
     async def chat(request: Request) -> Response:
-        return await serve(request, provider, f.parse_chat, f.render_chat, f.stream_chat, f.error, **usage_rule)
+        return await serve(
+            request, provider, f.parse_chat, f.render_chat, f.stream_chat, f.error, **usage_rule
+        )
 
     async def completions(request: Request) -> Response:
-        return await serve(request, provider, f.parse_completion, f.render_completion, f.stream_completion, f.error)
+        return await serve(
+            request, provider, f.parse_completion, f.render_completion, f.stream_completion, f.error
+        )
 
-    return [Route(f"{prefix}/chat/completions", chat, methods=["POST"]),
-            Route(f"{prefix}/completions", completions, methods=["POST"])]
+    return [
+        Route(f"{prefix}/chat/completions", chat, methods=["POST"]),
+        Route(f"{prefix}/completions", completions, methods=["POST"]),
+    ]
 
 
 def anthropic_routes(prefix: str) -> list[Route]:
@@ -136,7 +146,9 @@ def anthropic_routes(prefix: str) -> list[Route]:
 
     async def messages(request: Request) -> Response:
         # Anthropic streams always carry usage (message_start and message_delta).
-        return await serve(request, "anthropic", f.parse, f.render, f.stream, f.error, include_usage=lambda b: True)
+        return await serve(
+            request, "anthropic", f.parse, f.render, f.stream, f.error, include_usage=lambda b: True
+        )
 
     return [Route(f"{prefix}/v1/messages", messages, methods=["POST"])]
 
@@ -151,8 +163,17 @@ def gemini_routes(prefix: str) -> list[Route]:
         streaming = method == "streamGenerateContent"
         if streaming and request.query_params.get("alt") != "sse":
             return JSONResponse(f.error(400, "the simulator streams only with alt=sse"), status_code=400)
-        return await serve(request, "gemini", f.parse, f.render, f.stream, f.error, model=model, streaming=streaming,
-                           include_usage=lambda b: True)
+        return await serve(
+            request,
+            "gemini",
+            f.parse,
+            f.render,
+            f.stream,
+            f.error,
+            model=model,
+            streaming=streaming,
+            include_usage=lambda b: True,
+        )
 
     return [Route(f"{prefix}/v1beta/models/{{target}}", generate, methods=["POST"])]
 
@@ -162,12 +183,24 @@ def bedrock_routes(prefix: str) -> list[Route]:
 
     def handler(streaming: bool):  # type: ignore[no-untyped-def]
         async def converse(request: Request) -> Response:
-            return await serve(request, "bedrock", f.parse, f.render, f.stream, f.error,
-                               model=request.path_params["model_id"], streaming=streaming, include_usage=lambda b: True)
+            return await serve(
+                request,
+                "bedrock",
+                f.parse,
+                f.render,
+                f.stream,
+                f.error,
+                model=request.path_params["model_id"],
+                streaming=streaming,
+                include_usage=lambda b: True,
+            )
+
         return converse
 
-    return [Route(f"{prefix}/model/{{model_id}}/converse", handler(False), methods=["POST"]),
-            Route(f"{prefix}/model/{{model_id}}/converse-stream", handler(True), methods=["POST"])]
+    return [
+        Route(f"{prefix}/model/{{model_id}}/converse", handler(False), methods=["POST"]),
+        Route(f"{prefix}/model/{{model_id}}/converse-stream", handler(True), methods=["POST"]),
+    ]
 
 
 async def faults(request: Request) -> Response:

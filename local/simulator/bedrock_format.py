@@ -17,8 +17,14 @@ from typing import Any
 from local.simulator.engine import Reply, Turn
 
 STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
-ERROR_CODES = {400: "ValidationException", 403: "AccessDeniedException", 404: "ResourceNotFoundException",
-               408: "ModelTimeoutException", 429: "ThrottlingException", 503: "ServiceUnavailableException"}
+ERROR_CODES = {
+    400: "ValidationException",
+    403: "AccessDeniedException",
+    404: "ResourceNotFoundException",
+    408: "ModelTimeoutException",
+    429: "ThrottlingException",
+    503: "ServiceUnavailableException",
+}
 
 
 def _header(name: str, value: str) -> bytes:
@@ -35,8 +41,10 @@ def message(headers: dict[str, str], payload: bytes) -> bytes:
 
 
 def event(kind: str, data: dict[str, Any]) -> bytes:
-    return message({":event-type": kind, ":content-type": "application/json", ":message-type": "event"},
-                   json.dumps(data).encode())
+    return message(
+        {":event-type": kind, ":content-type": "application/json", ":message-type": "event"},
+        json.dumps(data).encode(),
+    )
 
 
 def _text(blocks: list[dict[str, Any]]) -> str:
@@ -45,8 +53,11 @@ def _text(blocks: list[dict[str, Any]]) -> str:
 
 def parse(body: dict[str, Any]) -> Turn:
     config = body.get("inferenceConfig") or {}
-    turn = Turn(system=_text(body.get("system") or []), max_tokens=config.get("maxTokens"),
-                stop=list(config.get("stopSequences") or []))
+    turn = Turn(
+        system=_text(body.get("system") or []),
+        max_tokens=config.get("maxTokens"),
+        stop=list(config.get("stopSequences") or []),
+    )
     for m in body.get("messages", []):
         blocks = m.get("content") or []
         results = [b["toolResult"] for b in blocks if "toolResult" in b]
@@ -56,23 +67,37 @@ def parse(body: dict[str, Any]) -> Turn:
                 text = "".join(p.get("text", "") or json.dumps(p.get("json")) for p in parts)
                 turn.messages.append({"role": "tool", "text": text, "tool_calls": None})
             continue
-        calls = [{"name": b["toolUse"]["name"], "arguments": json.dumps(b["toolUse"].get("input") or {})}
-                 for b in blocks if "toolUse" in b]
+        calls = [
+            {"name": b["toolUse"]["name"], "arguments": json.dumps(b["toolUse"].get("input") or {})}
+            for b in blocks
+            if "toolUse" in b
+        ]
         turn.messages.append({"role": m["role"], "text": _text(blocks), "tool_calls": calls or None})
     tool_config = body.get("toolConfig") or {}
-    turn.tools = [{"name": t["toolSpec"]["name"], "parameters": (t["toolSpec"].get("inputSchema") or {}).get("json")}
-                  for t in tool_config.get("tools") or []]
+    turn.tools = [
+        {"name": t["toolSpec"]["name"], "parameters": (t["toolSpec"].get("inputSchema") or {}).get("json")}
+        for t in tool_config.get("tools") or []
+    ]
     choice = tool_config.get("toolChoice") or {}
-    turn.tool_choice = ("auto" if "auto" in choice else "required" if "any" in choice
-                        else (choice.get("tool") or {}).get("name"))
+    turn.tool_choice = (
+        "auto"
+        if "auto" in choice
+        else "required"
+        if "any" in choice
+        else (choice.get("tool") or {}).get("name")
+    )
     return turn
 
 
 def usage(r: Reply) -> dict[str, Any]:
     # Bedrock's inputTokens excludes cache reads and writes; totalTokens adds all four.
-    return {"inputTokens": r.prompt_tokens - r.cached_tokens, "outputTokens": r.completion_tokens,
-            "totalTokens": r.prompt_tokens + r.completion_tokens, "cacheReadInputTokens": r.cached_tokens,
-            "cacheWriteInputTokens": 0}
+    return {
+        "inputTokens": r.prompt_tokens - r.cached_tokens,
+        "outputTokens": r.completion_tokens,
+        "totalTokens": r.prompt_tokens + r.completion_tokens,
+        "cacheReadInputTokens": r.cached_tokens,
+        "cacheWriteInputTokens": 0,
+    }
 
 
 def _tool_id(call: dict[str, Any]) -> str:
@@ -81,25 +106,45 @@ def _tool_id(call: dict[str, Any]) -> str:
 
 def render(r: Reply, model: str, rid: str) -> dict[str, Any]:
     content: list[dict[str, Any]] = [{"text": r.text}] if r.text else []
-    content += [{"toolUse": {"toolUseId": _tool_id(c), "name": c["name"], "input": json.loads(c["arguments"])}}
-                for c in r.tool_calls]
-    return {"output": {"message": {"role": "assistant", "content": content}},
-            "stopReason": STOP_REASONS[r.finish_reason], "usage": usage(r), "metrics": {"latencyMs": 1}}
+    content += [
+        {"toolUse": {"toolUseId": _tool_id(c), "name": c["name"], "input": json.loads(c["arguments"])}}
+        for c in r.tool_calls
+    ]
+    return {
+        "output": {"message": {"role": "assistant", "content": content}},
+        "stopReason": STOP_REASONS[r.finish_reason],
+        "usage": usage(r),
+        "metrics": {"latencyMs": 1},
+    }
 
 
 def stream(r: Reply, model: str, rid: str, include_usage: bool) -> list[bytes]:
     frames = [event("messageStart", {"role": "assistant"})]
     index = 0
     if r.words:
-        frames += [event("contentBlockDelta", {"delta": {"text": w}, "contentBlockIndex": 0}) for w in r.words]
+        frames += [
+            event("contentBlockDelta", {"delta": {"text": w}, "contentBlockIndex": 0}) for w in r.words
+        ]
         frames.append(event("contentBlockStop", {"contentBlockIndex": 0}))
         index = 1
     for call in r.tool_calls:
-        frames.append(event("contentBlockStart", {"start": {"toolUse": {"toolUseId": _tool_id(call), "name": call["name"]}},
-                                                  "contentBlockIndex": index}))
+        frames.append(
+            event(
+                "contentBlockStart",
+                {
+                    "start": {"toolUse": {"toolUseId": _tool_id(call), "name": call["name"]}},
+                    "contentBlockIndex": index,
+                },
+            )
+        )
         args = call["arguments"]
-        frames += [event("contentBlockDelta", {"delta": {"toolUse": {"input": args[j:j + 8]}}, "contentBlockIndex": index})
-                   for j in range(0, len(args), 8)]
+        frames += [
+            event(
+                "contentBlockDelta",
+                {"delta": {"toolUse": {"input": args[j : j + 8]}}, "contentBlockIndex": index},
+            )
+            for j in range(0, len(args), 8)
+        ]
         frames.append(event("contentBlockStop", {"contentBlockIndex": index}))
         index += 1
     frames.append(event("messageStop", {"stopReason": STOP_REASONS[r.finish_reason]}))

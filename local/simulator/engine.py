@@ -52,7 +52,9 @@ def _placeholder(schema: dict[str, Any]) -> Any:
     t = schema.get("type")
     if "enum" in schema:
         return schema["enum"][0]
-    return {"string": "Paris", "integer": 1, "number": 1.5, "boolean": True, "array": [], "object": {}}.get(t, "x")
+    return {"string": "Paris", "integer": 1, "number": 1.5, "boolean": True, "array": [], "object": {}}.get(
+        t, "x"
+    )
 
 
 def _arguments(tool: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +65,9 @@ def _arguments(tool: dict[str, Any]) -> dict[str, Any]:
 
 
 def reply(turn: Turn) -> Reply:
-    prompt_text = turn.system + "".join(m.get("text", "") + json.dumps(m.get("tool_calls") or []) for m in turn.messages)
+    prompt_text = turn.system + "".join(
+        m.get("text", "") + json.dumps(m.get("tool_calls") or []) for m in turn.messages
+    )
     prompt_tokens = count_tokens(prompt_text) + 3 + 4 * len(turn.messages)
     digest = hashlib.sha256(prompt_text.encode()).hexdigest()
     cached = 0
@@ -76,10 +80,16 @@ def reply(turn: Turn) -> Reply:
         turn.tools
         and turn.tool_choice != "none"
         and last.get("role") != "tool"
-        and (turn.tool_choice not in (None, "auto") or "weather" in last.get("text", "").lower() or "tool" in last.get("text", "").lower())
+        and (
+            turn.tool_choice not in (None, "auto")
+            or "weather" in last.get("text", "").lower()
+            or "tool" in last.get("text", "").lower()
+        )
     )
     if wants_tool:
-        name = turn.tool_choice if turn.tool_choice not in (None, "auto", "required") else turn.tools[0]["name"]
+        name = (
+            turn.tool_choice if turn.tool_choice not in (None, "auto", "required") else turn.tools[0]["name"]
+        )
         tool = next((t for t in turn.tools if t["name"] == name), turn.tools[0])
         call = {"id": "call_" + digest[:20], "name": tool["name"], "arguments": json.dumps(_arguments(tool))}
         return Reply("", [], [call], "tool_calls", prompt_tokens, count_tokens(call["arguments"]) + 5, cached)

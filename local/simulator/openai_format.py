@@ -22,8 +22,11 @@ def parse_chat(body: dict[str, Any]) -> Turn:
             turn.system += _text(m.get("content"))
         else:
             turn.messages.append(
-                {"role": "tool" if m["role"] in ("tool", "function") else m["role"], "text": _text(m.get("content")),
-                 "tool_calls": m.get("tool_calls")}
+                {
+                    "role": "tool" if m["role"] in ("tool", "function") else m["role"],
+                    "text": _text(m.get("content")),
+                    "tool_calls": m.get("tool_calls"),
+                }
             )
     turn.tools = [t["function"] for t in body.get("tools") or []]
     choice = body.get("tool_choice")
@@ -37,8 +40,11 @@ def parse_completion(body: dict[str, Any]) -> Turn:
     prompt = body.get("prompt")
     prompt = prompt[0] if isinstance(prompt, list) else prompt
     stop = body.get("stop")
-    return Turn(messages=[{"role": "user", "text": prompt or ""}], max_tokens=body.get("max_tokens") or 16,
-                stop=[stop] if isinstance(stop, str) else list(stop or []))
+    return Turn(
+        messages=[{"role": "user", "text": prompt or ""}],
+        max_tokens=body.get("max_tokens") or 16,
+        stop=[stop] if isinstance(stop, str) else list(stop or []),
+    )
 
 
 def usage(r: Reply) -> dict[str, Any]:
@@ -52,8 +58,10 @@ def usage(r: Reply) -> dict[str, Any]:
 
 
 def _tool_calls(r: Reply) -> list[dict[str, Any]]:
-    return [{"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
-            for c in r.tool_calls]
+    return [
+        {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
+        for c in r.tool_calls
+    ]
 
 
 def render_chat(r: Reply, model: str, rid: str) -> dict[str, Any]:
@@ -61,23 +69,35 @@ def render_chat(r: Reply, model: str, rid: str) -> dict[str, Any]:
     if r.tool_calls:
         message["tool_calls"] = _tool_calls(r)
     return {
-        "id": rid, "object": "chat.completion", "created": int(time.time()), "model": model,
+        "id": rid,
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
         "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": r.finish_reason}],
-        "usage": usage(r), "system_fingerprint": "fp_simulator",
+        "usage": usage(r),
+        "system_fingerprint": "fp_simulator",
     }
 
 
 def render_completion(r: Reply, model: str, rid: str) -> dict[str, Any]:
     return {
-        "id": rid, "object": "text_completion", "created": int(time.time()), "model": model,
+        "id": rid,
+        "object": "text_completion",
+        "created": int(time.time()),
+        "model": model,
         "choices": [{"index": 0, "text": r.text, "logprobs": None, "finish_reason": r.finish_reason}],
         "usage": usage(r),
     }
 
 
 def stream_chat(r: Reply, model: str, rid: str, include_usage: bool) -> list[str]:
-    base = {"id": rid, "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
-            "system_fingerprint": "fp_simulator"}
+    base = {
+        "id": rid,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "system_fingerprint": "fp_simulator",
+    }
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
         data = {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
@@ -89,10 +109,22 @@ def stream_chat(r: Reply, model: str, rid: str, include_usage: bool) -> list[str
     frames += [chunk({"content": w}) for w in r.words]
     for i, call in enumerate(_tool_calls(r)):
         args = call["function"]["arguments"]
-        frames.append(chunk({"tool_calls": [{"index": i, "id": call["id"], "type": "function",
-                                             "function": {"name": call["function"]["name"], "arguments": ""}}]}))
+        frames.append(
+            chunk(
+                {
+                    "tool_calls": [
+                        {
+                            "index": i,
+                            "id": call["id"],
+                            "type": "function",
+                            "function": {"name": call["function"]["name"], "arguments": ""},
+                        }
+                    ]
+                }
+            )
+        )
         for j in range(0, len(args), 8):
-            frames.append(chunk({"tool_calls": [{"index": i, "function": {"arguments": args[j:j + 8]}}]}))
+            frames.append(chunk({"tool_calls": [{"index": i, "function": {"arguments": args[j : j + 8]}}]}))
     frames.append(chunk({}, r.finish_reason))
     if include_usage:
         frames.append(json.dumps({**base, "choices": [], "usage": usage(r)}))
@@ -102,10 +134,18 @@ def stream_chat(r: Reply, model: str, rid: str, include_usage: bool) -> list[str
 
 def stream_completion(r: Reply, model: str, rid: str, include_usage: bool) -> list[str]:
     base = {"id": rid, "object": "text_completion", "created": int(time.time()), "model": model}
-    frames = [json.dumps({**base, "choices": [{"index": 0, "text": w, "logprobs": None, "finish_reason": None}]})
-              for w in r.words]
-    frames.append(json.dumps({**base, "choices": [{"index": 0, "text": "", "logprobs": None,
-                                                   "finish_reason": r.finish_reason}]}))
+    frames = [
+        json.dumps({**base, "choices": [{"index": 0, "text": w, "logprobs": None, "finish_reason": None}]})
+        for w in r.words
+    ]
+    frames.append(
+        json.dumps(
+            {
+                **base,
+                "choices": [{"index": 0, "text": "", "logprobs": None, "finish_reason": r.finish_reason}],
+            }
+        )
+    )
     if include_usage:
         frames.append(json.dumps({**base, "choices": [], "usage": usage(r)}))
     frames.append("[DONE]")
@@ -113,5 +153,7 @@ def stream_completion(r: Reply, model: str, rid: str, include_usage: bool) -> li
 
 
 def error(status: int, message: str) -> dict[str, Any]:
-    kind = {400: "invalid_request_error", 401: "authentication_error", 429: "rate_limit_error"}.get(status, "server_error")
+    kind = {400: "invalid_request_error", 401: "authentication_error", 429: "rate_limit_error"}.get(
+        status, "server_error"
+    )
     return {"error": {"message": message, "type": kind, "param": None, "code": None}}
