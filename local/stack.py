@@ -17,10 +17,12 @@ import os
 import signal
 import socket
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from local import clock as local_clock
 from local.template import ROOT, Function, Route, Template, load
 
 STATE_FILE = Path(os.environ.get("GATEWAY_STATE_FILE") or ROOT / ".local" / "stack.json")
@@ -66,6 +68,9 @@ class Dispatcher:
                 elif msg["type"] == "lifespan.shutdown":
                     await send({"type": "lifespan.shutdown.complete"})
                     return
+        if scope["path"] == local_clock.PATH:
+            await local_clock.serve(scope, receive, send)
+            return
         route, params, path_known = self.match(scope["method"], scope["path"])
         if route is None:
             # API Gateway's own answer for an unknown route, in the gateway's error envelope.
@@ -214,10 +219,13 @@ def rate_seconds(expression: str) -> float | None:
     return int(value) * _RATE_UNITS[unit.strip()]
 
 
-def run_schedules(functions: list[Function], override_s: float | None = None) -> list[threading.Thread]:
+def run_schedules(
+    functions: list[Function], override_s: float | None = None, wait: Callable[[float], object] | None = None
+) -> list[threading.Thread]:
     """Invoke each function that has a Schedule event on its rate, in a daemon thread of its own,
     with its ``events/<LogicalId>.json`` event, as EventBridge would (``rate()`` only).
-    ``LOCAL_SCHEDULE_SECONDS`` (or ``override_s``) replaces every interval, for demos and tests."""
+    ``LOCAL_SCHEDULE_SECONDS`` (or ``override_s``) replaces every interval, for demos and tests;
+    ``wait`` (``time.sleep`` by default) is how a schedule waits out its interval (tests step it)."""
     import time
     import traceback
 
@@ -239,7 +247,7 @@ def run_schedules(functions: list[Function], override_s: float | None = None) ->
 
             def tick(fn: Function = fn, every: float = every, event: dict[str, Any] = event) -> None:
                 while True:
-                    time.sleep(every)
+                    (wait or time.sleep)(every)
                     try:
                         handler = getattr(runtime.load_module(fn), fn.handler.rsplit(".", 1)[1])
                         handler(event, runtime.LambdaContext(function_name=fn.logical_id, timeout_s=900))
@@ -295,6 +303,7 @@ def main(argv: list[str] | None = None) -> None:
         dynamodb_url, _ = dynamo.start_server(args.host, process=True)  # its own core and GIL
     simulator_url, _ = start_simulator(args.host, args.simulator_port or free_port(args.host))
     configure(template, dynamodb_url, simulator_url)
+    local_clock.install()
     from local import runtime
 
     runtime.ensure_path()

@@ -77,6 +77,21 @@ class Stack:
     def clear_faults(self) -> None:
         httpx.delete(f"{self.simulator_url}/_sim/faults")
 
+    def now(self) -> float:
+        """The stack's clock (``local/clock.py``)."""
+        return float(httpx.get(f"{self.base_url.removesuffix('/v1')}/_local/clock").json()["now"])
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the stack's clock on (a minute window turning, a cache lapsing) instead of waiting."""
+        r = httpx.post(f"{self.base_url.removesuffix('/v1')}/_local/clock", json={"advance_s": seconds})
+        r.raise_for_status()
+        return float(r.json()["now"])
+
+    def start_of_minute(self) -> float:
+        """Move the stack's clock to just past the next minute boundary: a burst that follows is
+        counted in one fixed window, with the whole minute to spare."""
+        return self.advance_clock(60.5 - self.now() % 60)
+
     def sim_stats(self) -> dict[str, int]:
         return httpx.get(f"{self.simulator_url}/_sim/stats").json()
 

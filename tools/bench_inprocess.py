@@ -77,7 +77,7 @@ async def _measure(n: int, rounds: int) -> dict[str, float]:
             lambda r: httpx.Response(200, content=raw, headers={"content-type": "application/json"})
         )
     )
-    http_client._clients[asyncio.get_running_loop()] = upstream
+    http_client._clients["providers"][asyncio.get_running_loop()] = upstream
 
     async def baseline_app(scope: Scope, receive: Receive, send: Send) -> None:
         while (await receive()).get("more_body"):

@@ -63,6 +63,12 @@ def monotonic() -> float:
     return _clock.monotonic()
 
 
+def use(replacement: Clock) -> None:
+    """Read time from ``replacement`` from now on (the local stack's movable clock)."""
+    global _clock
+    _clock = replacement
+
+
 @contextmanager
 def frozen(at: float) -> Iterator[FrozenClock]:
     """Freeze the clock at ``at`` for the block (tests)."""
@@ -75,4 +81,4 @@ def frozen(at: float) -> Iterator[FrozenClock]:
         _clock = previous
 
 
-__all__ = ["Clock", "FrozenClock", "SystemClock", "frozen", "monotonic", "now"]
+__all__ = ["Clock", "FrozenClock", "SystemClock", "frozen", "monotonic", "now", "use"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
@@ -89,3 +91,14 @@ def usd(item: dict[str, Any], name: str) -> Decimal:
 
 def open_holds(item: dict[str, Any]) -> list[str]:
     return [k for k in item if k.startswith("h#")]
+
+
+def eventually(check: Callable[[], bool], timeout_s: float = 15.0) -> bool:
+    """Whether ``check`` comes true within ``timeout_s``: for what another process does in its
+    own time (the stack settling after a client hung up), never to let time pass."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True

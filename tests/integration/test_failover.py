@@ -198,13 +198,13 @@ def test_a_cooldown_in_dynamodb_is_shared_and_shown(sim):
         aws_secret_access_key="local",
     )
     key = {"pk": {"S": "HEALTH#bedrock"}, "sk": {"S": "HEALTH"}}
-    until = time.time() + 30
+    until = sim.now() + 30  # the stack's clock, which other tests move on
     keys.put_item(
         TableName="gateway-local-KeysTable",
         Item={**key, "kind": {"S": "health"}, "failures": {"N": "0"}, "cooldown_until": {"N": str(until)}},
     )
     try:
-        time.sleep(1.1)  # the stack's per-container health cache lives 1 s (conftest)
+        sim.advance_clock(1.1)  # the stack's per-container health cache lives 1 s (conftest)
         with sim.http() as client:
             listed = client.get(
                 "/v1/providers",
@@ -230,4 +230,4 @@ def test_a_cooldown_in_dynamodb_is_shared_and_shown(sim):
         assert sim.sim_stats().get("bedrock", 0) == before  # skipped, not tried
     finally:
         keys.delete_item(TableName="gateway-local-KeysTable", Key=key)
-        time.sleep(1.1)
+        sim.advance_clock(1.1)

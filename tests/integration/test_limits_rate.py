@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.integration._accounts import chat, concurrently, create_key
@@ -11,16 +9,9 @@ from tests.integration._accounts import chat, concurrently, create_key
 pytestmark = pytest.mark.integration
 
 
-def _clear_of_minute_boundary(margin_s: float = 8.0) -> None:
-    """Fixed one-minute windows: start a burst well inside one, so it is counted in one window."""
-    left = 60 - time.time() % 60
-    if left < margin_s:
-        time.sleep(left + 0.2)
-
-
 def test_rpm_admits_exactly_the_limit_under_concurrent_load(stack):
     key = create_key(stack, "rpm-10", rpm=10)
-    _clear_of_minute_boundary()
+    stack.start_of_minute()  # fixed windows: the burst is counted in one
     responses = concurrently(stack, 40, lambda c: chat(c, key["key"], max_tokens=5))
 
     ok = [r for r in responses if r.status_code == 200]
@@ -45,7 +36,7 @@ def test_tpm_counts_prompt_and_max_tokens_then_trues_up(stack):
     # "Hello" holds ceil(9 * 1.25) = 12 prompt tokens; with max_tokens=8 a request counts 20 at
     # admission, and settles to its actual 9 + 8 = 17.
     key = create_key(stack, "tpm-55", tpm=55)
-    _clear_of_minute_boundary()
+    stack.start_of_minute()  # fixed windows: the burst is counted in one
     with stack.http() as c:
         first = chat(c, key["key"], max_tokens=8)
         second = chat(c, key["key"], max_tokens=8)

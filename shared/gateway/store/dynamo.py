@@ -159,7 +159,9 @@ async def call(operation: str, **kwargs: Any) -> dict[str, Any]:
             )
             error: Exception
             try:
-                resp = await get_client().post(url + "/", content=body, headers=headers, timeout=_TIMEOUT)
+                resp = await get_client("store").post(
+                    url + "/", content=body, headers=headers, timeout=_TIMEOUT
+                )
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 error = StoreUnavailableError(_UNAVAILABLE, headers=dict(_RETRY_HEADERS))
                 error.__cause__ = exc

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -56,10 +56,18 @@ def test_scheduled_functions_run_on_their_interval(tmp_path, monkeypatch):
         environment={},
         routes=(),
     )
-    threads = run_schedules([fn, unscheduled], override_s=0.1)
+    # The schedule's waits are stepped by the test: two intervals pass, then it waits for a third.
+    intervals, ticks, third_wait = [], threading.Semaphore(2), threading.Event()
+
+    def wait(seconds: float) -> None:
+        intervals.append(seconds)
+        if len(intervals) == 3:
+            third_wait.set()
+        ticks.acquire()
+
+    threads = run_schedules([fn, unscheduled], wait=wait)
     assert [t.name for t in threads] == ["schedule-TickFunction"]
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and (not out.exists() or len(out.read_text().splitlines()) < 2):
-        time.sleep(0.05)
+    assert third_wait.wait(timeout=10), "the schedule did not run twice"
     runs = [json.loads(line) for line in out.read_text().splitlines()]
-    assert len(runs) >= 2 and runs[0] == {"fn": "TickFunction", "src": "aws.events"}
+    assert runs == [{"fn": "TickFunction", "src": "aws.events"}] * 2
+    assert intervals == [60.0] * 3  # rate(1 minute), as EventBridge would
