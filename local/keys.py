@@ -11,7 +11,8 @@ from typing import Any
 def create_key(label: str | None, limits: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
     from gateway.store import keys
 
-    return asyncio.run(keys.create(label, limits))
+    # The operator made it: its limits are the admin's (the free tier covers any model for it).
+    return asyncio.run(keys.create(label, limits, created_by="admin"))
 
 
 def main(argv: list[str] | None = None) -> None:

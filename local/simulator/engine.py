@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _CACHE_MIN_TOKENS = 1024
+IMAGE_TOKENS = 2_833
+"""What the simulator bills an image: gpt-4o-mini's base for one (real providers bill images as input tokens)."""
 _CACHE_BLOCK = 128
 _seen_prompts: set[str] = set()
 
@@ -34,6 +36,8 @@ class Turn:
     """None/"auto", "none", "required", or a tool name."""
     max_tokens: int | None = None
     stop: list[str] = field(default_factory=list)
+    images: int = 0
+    """Image parts in the prompt, billed ``IMAGE_TOKENS`` each."""
 
 
 @dataclass
@@ -68,7 +72,7 @@ def reply(turn: Turn) -> Reply:
     prompt_text = turn.system + "".join(
         m.get("text", "") + json.dumps(m.get("tool_calls") or []) for m in turn.messages
     )
-    prompt_tokens = count_tokens(prompt_text) + 3 + 4 * len(turn.messages)
+    prompt_tokens = count_tokens(prompt_text) + 3 + 4 * len(turn.messages) + IMAGE_TOKENS * turn.images
     digest = hashlib.sha256(prompt_text.encode()).hexdigest()
     cached = 0
     if prompt_tokens >= _CACHE_MIN_TOKENS and digest in _seen_prompts:

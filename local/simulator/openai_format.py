@@ -18,6 +18,9 @@ def _text(content: Any) -> str:
 def parse_chat(body: dict[str, Any]) -> Turn:
     turn = Turn(max_tokens=body.get("max_completion_tokens") or body.get("max_tokens"))
     for m in body.get("messages", []):
+        content = m.get("content")
+        if isinstance(content, list):
+            turn.images += sum(1 for p in content if isinstance(p, dict) and p.get("type") == "image_url")
         if m["role"] in ("system", "developer"):
             turn.system += _text(m.get("content"))
         else:

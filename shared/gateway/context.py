@@ -26,6 +26,9 @@ class Principal:
     label: str | None = None
     is_admin: bool = False
     limits: dict[str, Any] = field(default_factory=dict)
+    managed: bool = False
+    """The admin set this principal's limits: the free tier covers any model for it (its own
+    ``free_requests``); a self-serve key or an unconfigured JWT subject gets cheap models only."""
 
 
 ANONYMOUS = Principal(id="", kind="key", label="anonymous")

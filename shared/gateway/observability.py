@@ -60,6 +60,24 @@ def record_request(record: UsageRecord) -> None:
                 m.add_dimension(name=k, value=v)
 
 
+def counters_dropped() -> None:
+    """Count a request settled without its hourly counters (the store refused them; the charge landed)."""
+    if is_metrics_disabled():
+        return
+    with single_metric(name="CountersDropped", unit=MetricUnit.Count, value=1, namespace=metrics.namespace):
+        pass
+
+
+def free_tier_spend(usd: float) -> None:
+    """What a free-tier request cost the operator (alarmed on against the gateway-wide daily cap)."""
+    if is_metrics_disabled():
+        return
+    with single_metric(
+        name="FreeTierSpendUsd", unit=MetricUnit.NoUnit, value=usd, namespace=metrics.namespace
+    ):
+        pass
+
+
 def unsettled() -> None:
     """Count a request whose usage could not be written (its record is in the log)."""
     if is_metrics_disabled():
@@ -68,7 +86,17 @@ def unsettled() -> None:
         pass
 
 
-__all__ = ["MetricUnit", "lambda_handler", "logger", "metrics", "record_request", "tracer", "unsettled"]
+__all__ = [
+    "MetricUnit",
+    "counters_dropped",
+    "free_tier_spend",
+    "lambda_handler",
+    "logger",
+    "metrics",
+    "record_request",
+    "tracer",
+    "unsettled",
+]
 
 
 def lambda_handler(app: ASGI) -> Callable[[LambdaEvent, LambdaContext], dict[str, Any]]:

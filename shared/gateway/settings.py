@@ -19,6 +19,7 @@ from typing import Any
 SECRET_NAMES = ("GATEWAY_ADMIN_KEY", "LNBITS_API_KEY")
 """The gateway's own secrets: each from ``<NAME>`` (local) or ``<NAME>_PARAM`` (SSM or Secrets Manager)."""
 DEFAULT_SATS_USD_RATE = Decimal("0.0004")
+HOLD_MARGIN_S = 90.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,45 @@ class SecretSource:
 
 
 @dataclass(frozen=True)
+class SelfServeSettings:
+    """What a key nobody configured gets (``POST /v1/keys`` without the admin key, or a JWT
+    subject without a record): whether such keys exist at all, the free tier, and the limits
+    they start with. Template parameters of the same names set them on AWS."""
+
+    enabled: bool = True
+    free_requests: int = 1000
+    """Free requests per key (its ``free_requests`` limit when the admin sets none)."""
+    free_tier: tuple[str, ...] = ("cheap",)
+    """The catalog tiers or model ids the free tier covers; anything else is paid from the wallet."""
+    daily_budget_usd: Decimal | None = Decimal("1")
+    rpm: int | None = 60
+    free_tier_daily_cap_usd: Decimal | None = Decimal("25")
+    """What the free tier may cost the operator per UTC day, across every key (None: no cap)."""
+
+    def limits(self) -> dict[str, Any]:
+        """The limits a new self-serve key (or an unconfigured JWT subject) starts with."""
+        out: dict[str, Any] = {"free_requests": self.free_requests}
+        if self.daily_budget_usd is not None:
+            out["daily_budget_usd"] = self.daily_budget_usd
+        if self.rpm is not None:
+            out["rpm"] = self.rpm
+        return out
+
+
+@dataclass(frozen=True)
+class AbuseSettings:
+    """Bounds that keep one caller from costing more than it is held for, or from growing the
+    store's items: concurrent requests per key, non-text parts per request, app ids per key."""
+
+    max_concurrent_per_key: int = 64
+    """Open requests (holds) one principal may have at once, unless its limits say otherwise."""
+    max_media_parts: int = 64
+    """Image, audio and file parts one request may carry."""
+    app_ids_per_key_hour: int = 20
+    """Distinct ``X-App-ID`` values counted per key per hour; the rest count as ``other``."""
+
+
+@dataclass(frozen=True)
 class PaymentSettings:
     backend: str
     """``lnbits`` or ``local``."""
@@ -86,7 +126,11 @@ class Settings:
     key_creates_per_ip_per_min: int = 5
     report_interval_s: float = 900.0
     """The report schedule's interval (template.yaml: rate(15 minutes)); older reports are rebuilt on read."""
+    function_timeout_s: float = 30.0
+    """This function's Lambda timeout (``FUNCTION_TIMEOUT_S``): a reservation outlives it by ``HOLD_MARGIN_S``."""
     health: HealthSettings = field(default_factory=HealthSettings)
+    self_serve: SelfServeSettings = field(default_factory=SelfServeSettings)
+    abuse: AbuseSettings = field(default_factory=AbuseSettings)
     jwt: JwtSettings = field(default_factory=JwtSettings)
     payments: PaymentSettings = field(
         default_factory=lambda: PaymentSettings("local", None, DEFAULT_SATS_USD_RATE)
@@ -115,12 +159,55 @@ class Settings:
     def secret(self, name: str) -> SecretSource:
         return self.secrets.get(name) or SecretSource()
 
+    @property
+    def hold_ttl_s(self) -> int:
+        """How long a request's reservation stays open: past the function's own timeout, so a
+        request still running is never released under it; then it is settled as expired."""
+        return int(self.function_timeout_s + HOLD_MARGIN_S)
+
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
     try:
         return float(env[name]) if env.get(name) else default
     except ValueError:
         return default
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    return default if not raw else raw in ("1", "true", "yes", "on")
+
+
+def _optional_decimal(env: Mapping[str, str], name: str, default: Decimal | None) -> Decimal | None:
+    """A non-negative amount; empty or ``none`` means no limit."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if raw.lower() in ("none", "unlimited"):
+        return None
+    try:
+        value = Decimal(raw)
+    except (ArithmeticError, InvalidOperation):
+        return default
+    return value if value.is_finite() and value >= 0 else default
+
+
+def _optional_int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if raw.lower() in ("none", "unlimited"):
+        return None
+    try:
+        return max(0, int(raw))
+    except ValueError:
+        return default
+
+
+def _names(raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    if raw is None or not raw.strip():
+        return default
+    return tuple(n.strip() for n in raw.split(",") if n.strip())
 
 
 def _rate(raw: str | None) -> Decimal:
@@ -155,6 +242,20 @@ def from_env(env: Mapping[str, str]) -> Settings:
         key_cache_ttl_s=_float(env, "KEY_CACHE_TTL_S", 5.0),
         key_creates_per_ip_per_min=int(_float(env, "KEY_CREATE_PER_IP_PER_MIN", 5)),
         report_interval_s=_float(env, "REPORT_INTERVAL_S", 900.0),
+        function_timeout_s=_float(env, "FUNCTION_TIMEOUT_S", 30.0),
+        self_serve=SelfServeSettings(
+            enabled=_bool(env, "SELF_SERVE_ENABLED", True),
+            free_requests=_optional_int(env, "FREE_TIER_REQUESTS", 1000) or 0,
+            free_tier=_names(env.get("FREE_TIER_MODELS"), ("cheap",)),
+            daily_budget_usd=_optional_decimal(env, "NEW_KEY_DAILY_BUDGET_USD", Decimal("1")),
+            rpm=_optional_int(env, "NEW_KEY_RPM", 60),
+            free_tier_daily_cap_usd=_optional_decimal(env, "FREE_TIER_DAILY_CAP_USD", Decimal("25")),
+        ),
+        abuse=AbuseSettings(
+            max_concurrent_per_key=int(_float(env, "MAX_CONCURRENT_PER_KEY", 64)),
+            max_media_parts=int(_float(env, "MAX_MEDIA_PARTS", 64)),
+            app_ids_per_key_hour=int(_float(env, "APP_IDS_PER_KEY_HOUR", 20)),
+        ),
         health=HealthSettings(
             failures=int(_float(env, "HEALTH_FAILURE_THRESHOLD", 3)),
             window_s=_float(env, "HEALTH_WINDOW_S", 30.0),

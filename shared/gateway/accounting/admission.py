@@ -26,16 +26,23 @@ from typing import TYPE_CHECKING, Any
 from gateway import clock
 from gateway.accounting import pricing, tokens
 from gateway.catalog import params
-from gateway.errors import BudgetExceededError, GatewayError, InsufficientBalanceError, RateLimitError
+from gateway.errors import (
+    BudgetExceededError,
+    GatewayError,
+    InsufficientBalanceError,
+    InvalidRequestError,
+    RateLimitError,
+)
 from gateway.observability import logger
+from gateway.settings import get_settings
 from gateway.store import accounts
+from gateway.store.ledger import ledger_ms
 
 if TYPE_CHECKING:
     from gateway.catalog.targets import Target
     from gateway.context import RequestContext
     from gateway.schemas import ChatCompletionRequest
 
-DEFAULT_FREE_REQUESTS = 5000
 PROMPT_MARGIN = Decimal("1.25")
 _PAID_MODE_TTL_S = 60.0
 """How long a container remembers that a principal's free tier is used up (then asks again)."""
@@ -55,12 +62,18 @@ class Admission:
     """Set once settlement was attempted, so that no path settles twice."""
 
 
+def default_free_requests() -> int:
+    """Free requests for a principal whose limits name none (the self-serve setting)."""
+    return get_settings().self_serve.free_requests
+
+
 @dataclass(slots=True)
 class Limits:
     rpm: int | None = None
     tpm: int | None = None
     budget: Decimal | None = None
-    free_requests: int = DEFAULT_FREE_REQUESTS
+    free_requests: int = 0
+    max_concurrent: int | None = None
 
     @classmethod
     def of(cls, raw: dict[str, Any]) -> Limits:
@@ -69,12 +82,20 @@ class Limits:
 
         budget = raw.get("daily_budget_usd")
         free = raw.get("free_requests")
+        concurrent = opt_int("max_concurrent")
         return cls(
             rpm=opt_int("rpm"),
             tpm=opt_int("tpm"),
             budget=None if budget is None else Decimal(str(budget)),
-            free_requests=DEFAULT_FREE_REQUESTS if free is None else int(free),
+            free_requests=default_free_requests() if free is None else int(free),
+            max_concurrent=get_settings().abuse.max_concurrent_per_key if concurrent is None else concurrent,
         )
+
+
+def free_tier_covers(targets: list[Target]) -> bool:
+    """Whether every target is a model the free tier covers (by catalog tier or model id)."""
+    covered = set(get_settings().self_serve.free_tier)
+    return all(t.model.tier in covered or t.model.id in covered for t in targets)
 
 
 class _PaidMode:
@@ -121,7 +142,8 @@ def reservation(request: ChatCompletionRequest, targets: list[Target]) -> tuple[
         pricing.max_cost(prompt, (_sent_limit(request, t) or t.model.max_output_tokens) * choices, t.pricing)
         for t in targets
     )
-    return usd, prompt + (limit or 0)
+    counted = math.ceil(tokens.estimate_prompt(request, worst_case=False) * PROMPT_MARGIN)
+    return usd, counted + (limit or 0)
 
 
 def _sent_limit(request: ChatCompletionRequest, target: Target) -> int | None:
@@ -164,9 +186,18 @@ def _refusal(
     account: accounts.Account,
     now: float,
     mode: accounts.Mode,
+    why_paid: str = "The free tier is used up",
 ) -> GatewayError | None:
     """The error a refused admission deserves, judged from the account as it was."""
     headers = rate_headers(limits, account, now)
+    if limits.max_concurrent is not None and account.open_holds >= limits.max_concurrent:
+        return RateLimitError(
+            f"Too many requests in flight: at most {limits.max_concurrent} at once for this key. "
+            "Retry when one has finished.",
+            code="concurrency_limit_exceeded",
+            headers={**headers, "retry-after": "1"},
+            extra={"retry_after": 1},
+        )
     if limits.rpm is not None and account.requests_in_minute(now) >= limits.rpm:
         wait = _until_next_minute(now)
         return RateLimitError(
@@ -188,7 +219,7 @@ def _refusal(
     if mode == "paid":
         available = account.available_usd
         return InsufficientBalanceError(
-            f"The free tier is used up and the wallet holds ${fmt_usd(available)} available; "
+            f"{why_paid}, and the wallet holds ${fmt_usd(available)} available; "
             f"this request may cost up to ${fmt_usd(ask_usd)}. Fund the wallet: POST /v1/wallet/fund "
             '{"amount": <sats>}, pay the invoice, then GET /v1/wallet/status?invoiceId=<id>.',
             extra={
@@ -213,8 +244,31 @@ def _budget_error(
     )
 
 
+async def _take_free_allowance(pid: str, usd: Decimal, now: float) -> bool:
+    """Count a free request's hold against the gateway-wide daily free-tier cap (False: no room)."""
+    cap = get_settings().self_serve.free_tier_daily_cap_usd
+    expires = int(now) + 3 * 86400
+    return await accounts.take_free_allowance(pid, accounts.day_of(now), usd, cap, expires)
+
+
 async def admit(ctx: RequestContext, request: ChatCompletionRequest, targets: list[Target]) -> Admission:
-    pid, limits = ctx.principal.id, Limits.of(ctx.principal.limits)
+    """Count the request in its key's windows and hold its most expensive outcome, or refuse it.
+
+    Who pays: the free tier, for models it covers (any model for a key the admin configured),
+    while the key has free requests left and the gateway's daily free-tier allowance has room;
+    otherwise the wallet.
+    """
+    from gateway.accounting.expiry import settle_expired
+
+    principal = ctx.principal
+    pid, limits = principal.id, Limits.of(principal.limits)
+    parts, most = tokens.media_parts(request), get_settings().abuse.max_media_parts
+    if parts > most:
+        raise InvalidRequestError(
+            f"The request carries {parts} image, audio and file parts; at most {most} are accepted.",
+            param="messages",
+            code="too_many_media_parts",
+        )
     usd, toks = reservation(request, targets)
     now = clock.now()
     if limits.budget is not None and usd > limits.budget:
@@ -225,10 +279,17 @@ async def admit(ctx: RequestContext, request: ChatCompletionRequest, targets: li
             "lower max_tokens or the prompt.",
             code="tokens_rate_limit_exceeded",
         )
+    why_paid = "The free tier is used up"
     paid = limits.free_requests <= 0 or pid in _paid
+    if not paid and not principal.managed and not free_tier_covers(targets):
+        paid, why_paid = True, f"`{targets[0].model.id}` is not in the free tier"
+    settings = get_settings()
     retried = False
     while True:
         mode: accounts.Mode = "paid" if paid else "free"
+        if mode == "free" and not await _take_free_allowance(pid, usd, now):
+            paid, why_paid = True, "The free tier's daily allowance for this gateway is used up"
+            continue
         ask = accounts.Ask(
             pid,
             ctx.request_id,
@@ -240,14 +301,22 @@ async def admit(ctx: RequestContext, request: ChatCompletionRequest, targets: li
             limits.tpm,
             limits.budget,
             limits.free_requests,
+            limits.max_concurrent,
+            settings.hold_ttl_s,
+            ledger_ms(ctx.started_at),
+            targets[0].model.id,
         )
         try:
             account = await accounts.admit(ask)
             break
         except accounts.Refused as refused:
-            error = _refusal(limits, usd, toks, refused.account, now, mode)
-            if not retried and await accounts.release_expired(refused.account, now):
+            if mode == "free":
+                await accounts.give_back_free_allowance(pid, accounts.day_of(now), usd)
+            error = _refusal(limits, usd, toks, refused.account, now, mode, why_paid)
+            if not retried and refused.account.expired_holds(now):
+                # Crashed requests' holds: settled (charged their reservation), their slots freed.
                 retried = True
+                await settle_expired(refused.account, now)
                 continue
             if error is None and not paid:
                 paid = True  # the free tier ran out: ask again, drawing from the wallet
@@ -265,9 +334,9 @@ async def admit(ctx: RequestContext, request: ChatCompletionRequest, targets: li
         # Housekeeping for other requests: this one is admitted now, and an error here would
         # leave its hold open and the request unsettled. A later admission retries it.
         try:
-            await accounts.release_expired(account, now)
+            await settle_expired(account, now)
         except Exception:
-            logger.warning("releasing expired holds failed", exc_info=True)
+            logger.warning("settling expired holds failed", exc_info=True)
     hold = account.hold(ctx.request_id)
     if hold is None:  # pragma: no cover - the store returns the item with the hold it just wrote
         raise RuntimeError("admission returned an account without its hold")
@@ -287,11 +356,12 @@ def remaining(admission: Admission, charged: Decimal) -> str:
 
 
 __all__ = [
-    "DEFAULT_FREE_REQUESTS",
     "Admission",
     "Limits",
     "admit",
+    "default_free_requests",
     "forget",
+    "free_tier_covers",
     "rate_headers",
     "remaining",
     "reservation",

@@ -10,9 +10,9 @@ if TYPE_CHECKING:
     from gateway.accounting.pricing import Cost
     from gateway.accounting.usage import RawUsage
 
-Status = Literal["ok", "error", "partial", "cancelled"]
+Status = Literal["ok", "error", "partial", "cancelled", "expired"]
 """``ok``; ``error`` (nothing delivered); ``partial`` (a stream broke after output); ``cancelled``
-(the client went away)."""
+(the client went away); ``expired`` (never settled in time: charged its reservation)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ request context, and write the gateway's response headers."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,6 +36,26 @@ def request_id(request: Request) -> str:
         except ValueError:
             rid = None
     return rid or f"req_{uuid.uuid4().hex}"
+
+
+APP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,63}")
+"""``X-App-ID``: 1 to 64 characters, letters, digits and ``. _ : @ / + -``, starting with a
+letter or digit (README, "Attributing usage to apps")."""
+
+
+def app_id(raw: str | None) -> str:
+    """The request's app for usage attribution; ``Unknown`` when absent, a 400 when malformed."""
+    if raw is None or not raw.strip():
+        return "Unknown"
+    value = raw.strip()
+    if not APP_ID.fullmatch(value):
+        raise InvalidRequestError(
+            "Invalid X-App-ID header: use 1 to 64 letters, digits and . _ : @ / + - , starting with a "
+            "letter or digit.",
+            param="X-App-ID",
+            code="invalid_app_id",
+        )
+    return value
 
 
 def field_path(loc: tuple[Any, ...]) -> str:
@@ -90,7 +111,7 @@ async def context(request: Request) -> RequestContext:
     # Every log line of this request carries its id (Lambda serves one request at a time).
     logger.set_correlation_id(rid)
     ctx.principal = await authenticate(request.headers)
-    ctx.app_id = (request.headers.get("x-app-id") or "Unknown")[:128]
+    ctx.app_id = app_id(request.headers.get("x-app-id"))
     request.state.ctx = ctx
     return ctx
 

@@ -80,7 +80,13 @@ async def create_key(request: Request) -> JSONResponse:
             raise PermissionDeniedError(
                 "Setting limits on a key needs the gateway's admin key.", code="admin_required"
             )
-        per_min = get_settings().key_creates_per_ip_per_min
+        settings = get_settings()
+        if not settings.self_serve.enabled:
+            raise PermissionDeniedError(
+                "Self-serve keys are turned off on this gateway: ask its admin for a key.",
+                code="self_serve_disabled",
+            )
+        per_min = settings.key_creates_per_ip_per_min
         if not await keys.count_creation(source_ip(request), per_min):
             wait = max(1, int(60 - clock.now() % 60))
             raise RateLimitError(
@@ -89,7 +95,9 @@ async def create_key(request: Request) -> JSONResponse:
                 headers={"retry-after": str(wait)},
                 extra={"retry_after": wait},
             )
-        plain, record = await keys.create(body.label, {})
+        # Limits of their own from the start (the template's self-serve defaults), so a later
+        # change of the defaults never reaches keys already out there.
+        plain, record = await keys.create(body.label, settings.self_serve.limits())
     created = KeyCreated(key=plain, **view(record).model_dump())
     return _json(created, request, 201)
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from gateway.accounting.admission import DEFAULT_FREE_REQUESTS
+from gateway.accounting.admission import default_free_requests
 from gateway.api.common import context, read_body
 from gateway.api.route_table import APIRouter
 from gateway.errors import InvalidRequestError, NotFoundError
@@ -98,7 +98,7 @@ async def balance(request: Request) -> JSONResponse:
             balanceUsd=float(account.balance_usd),
             availableUsd=float(account.available_usd),
             freeRequestsUsed=account.free_used,
-            freeRequestsTotal=DEFAULT_FREE_REQUESTS if free_total is None else int(free_total),
+            freeRequestsTotal=default_free_requests() if free_total is None else int(free_total),
             satsUsdRate=float(sats_usd_rate()),
         ),
         ctx,

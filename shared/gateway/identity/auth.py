@@ -41,9 +41,18 @@ def credential(headers: Mapping[str, str]) -> str | None:
     return None
 
 
+def _managed(record: dict[str, Any]) -> bool:
+    """Whether the admin set this record's limits (created it with them, or changed them since)."""
+    return record.get("created_by") == "admin" or bool(record.get("managed"))
+
+
 def _principal(record: dict[str, Any]) -> Principal:
     return Principal(
-        id=record["key_id"], kind="key", label=record.get("label"), limits=dict(record.get("limits") or {})
+        id=record["key_id"],
+        kind="key",
+        label=record.get("label"),
+        limits=dict(record.get("limits") or {}),
+        managed=_managed(record),
     )
 
 
@@ -73,10 +82,19 @@ async def _jwt_principal(token: str) -> tuple[Principal | None, float]:
     expires = clock.monotonic() + max(0.0, float(claims["exp"]) - clock.now())
     if record is not None and record.get("status", "active") != "active":
         return None, expires
-    limits = dict((record or {}).get("limits") or {})
-    return Principal(
-        id=f"jwt:{claims['sub']}", kind="jwt", label=(record or {}).get("label"), limits=limits
-    ), expires
+    if record is None:
+        # A subject nobody configured gets what a new self-serve key gets.
+        limits, managed = get_settings().self_serve.limits(), False
+    else:
+        limits, managed = dict(record.get("limits") or {}), _managed(record)
+    principal = Principal(
+        id=f"jwt:{claims['sub']}",
+        kind="jwt",
+        label=(record or {}).get("label"),
+        limits=limits,
+        managed=managed,
+    )
+    return principal, expires
 
 
 async def authenticate(headers: Mapping[str, str], *, allow_admin: bool = False) -> Principal:

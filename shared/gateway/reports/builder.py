@@ -1,8 +1,13 @@
 """The 24 h spend report, built from hourly counter items only (never the ledger).
 
 A key's report reads its 24 hourly items (``pk=KEY#<id>``, point reads); the gateway's reads
-24 x shards (``pk=ALL``, one Query), and the keys active in the window come from the same
-items' ``keys`` sets. So a scheduled build costs keys x 24 item reads, whatever the request count.
+24 x shards (``pk=ALL``, one Query) for models and providers, and its apps from the keys' own
+items (the gateway's items carry no app: ``store/ledger.py``). The keys active in the window
+come from the ``ACTIVE#<hour>#<key>`` markers (one more Query). So a scheduled build costs
+keys x 24 item reads, whatever the request count.
+
+A report stays bounded whatever was sent: each breakdown lists its ``TOP`` largest entries by
+spend and folds the rest into ``other``.
 
 The window is the 24 UTC hour buckets ending with the current (partial) hour.
 Reports are stored as JSON at ``sk=REPORT#24h`` beside the counters they summarize.
@@ -20,7 +25,7 @@ from typing import Any
 from gateway import clock
 from gateway.settings import get_settings
 from gateway.store.dynamo import call
-from gateway.store.ledger import DIMENSIONS, GATEWAY_PK, hour_of, key_pk
+from gateway.store.ledger import DIMENSIONS, GATEWAY_PK, OTHER_APP, hour_of, key_pk
 
 PERIOD = "24h"
 PERIOD_HOURS = 24
@@ -31,6 +36,8 @@ _MEASURES = {"cost": "spendUsd", "req": "requests", "tok": "tokens"}
 _PER = {"model": "perModel", "provider": "perProvider", "app": "perApp"}
 _NANO = Decimal("0.000000001")
 _BATCH_GET = 100  # BatchGetItem's limit: four keys' 24 hours per call
+TOP = 20
+"""Entries per breakdown in a stored report; the rest add up under ``other``."""
 
 
 def interval_s() -> float:
@@ -58,64 +65,130 @@ def _view(c: dict[str, Any]) -> dict[str, float | int]:
     return {_MEASURES[m]: _num(c[m]) for m in _MEASURES}
 
 
+Counts = dict[str, Any]
+"""``{"cost": Decimal, "req": int, "tok": int}``"""
+
+
+class Tally:
+    """Hourly items added up: the total, per dimension, per hour (and its models)."""
+
+    def __init__(self, hours: list[str]) -> None:
+        self.hours = hours
+        self.total = _zero()
+        self.per: dict[str, dict[str, Counts]] = {d: {} for d in DIMENSIONS}
+        self.hourly: dict[str, dict[str, Any]] = {h: {"c": _zero(), "models": {}} for h in hours}
+
+    def add_items(self, items: list[dict[str, Any]]) -> Tally:
+        """Add hourly items as DynamoDB returns them (``{"N": "..."}`` values, decoded here: the
+        generic deserializer is most of a build's CPU). Items of one hour, e.g. the gateway's
+        shards, add up."""
+        wanted = set(self.hours)
+        for item in items:
+            hour = item.get("hour", {}).get("S")
+            if hour not in wanted:
+                continue
+            bucket = self.hourly[hour]
+            for attr, value in item.items():
+                measure, _, rest = attr.partition("|")
+                if measure not in _MEASURES or "N" not in value:
+                    continue
+                amount: Any = Decimal(value["N"]) if measure == "cost" else int(value["N"])
+                if not rest:
+                    self.total[measure] += amount
+                    bucket["c"][measure] += amount
+                    continue
+                dim, _, name = rest.partition("|")
+                if dim not in self.per:
+                    continue
+                into = self.per[dim].get(name)
+                if into is None:
+                    into = self.per[dim][name] = _zero()
+                into[measure] += amount
+                if dim == "model" and measure == "cost":
+                    bucket["models"][name] = bucket["models"].get(name, Decimal(0)) + amount
+        return self
+
+    def add_dimension(self, dim: str, other: Tally) -> None:
+        """Take ``dim`` from another tally (the gateway's apps, from its keys)."""
+        for name, counts in other.per[dim].items():
+            into = self.per[dim].setdefault(name, _zero())
+            for measure, amount in counts.items():
+                into[measure] += amount
+
+    def report(self, now: float, *, key_id: str | None) -> dict[str, Any]:
+        total = self.total
+        average = (total["cost"] / total["req"]).quantize(_NANO) if total["req"] else Decimal(0)
+        report: dict[str, Any] = {
+            "period": PERIOD,
+            "scope": "key" if key_id else "all",
+            "keyId": key_id,
+            "generatedAt": _iso(now),
+            "windowStart": self.hours[0] + ":00:00Z",
+            "windowEnd": _iso(now),
+            "totalSpendUsd": _num(total["cost"]),
+            "requestCount": total["req"],
+            "averageCostUsd": _num(average),
+            "totalTokens": total["tok"],
+        }
+        for dim, field in _PER.items():
+            report[field] = {name: _view(c) for name, c in _top(self.per[dim])}
+        report["hourly"] = [
+            {
+                "hour": h + ":00:00Z",
+                **_view(b["c"]),
+                "perModel": {m: _num(v) for m, v in _top_amounts(b["models"])},
+            }
+            for h, b in self.hourly.items()
+        ]
+        return report
+
+
+def _top(per: dict[str, Counts]) -> list[tuple[str, Counts]]:
+    """The ``TOP`` largest by spend, then the rest added up as ``other`` (bounded, and totals kept)."""
+    ranked = sorted(per.items(), key=lambda kv: (-kv[1]["cost"], kv[0]))
+    if len(ranked) <= TOP:
+        return ranked
+    rest = _zero()
+    for _name, counts in ranked[TOP:] + [kv for kv in ranked[:TOP] if kv[0] == OTHER_APP]:
+        for measure, amount in counts.items():
+            rest[measure] += amount
+    return [kv for kv in ranked[:TOP] if kv[0] != OTHER_APP] + [(OTHER_APP, rest)]
+
+
+def _top_amounts(per: dict[str, Decimal]) -> list[tuple[str, Decimal]]:
+    ranked = sorted(per.items(), key=lambda kv: (-kv[1], kv[0]))
+    if len(ranked) <= TOP:
+        return sorted(ranked)
+    rest = sum((v for _, v in ranked[TOP:]), Decimal(0))
+    return [*sorted(ranked[:TOP]), (OTHER_APP, rest)]
+
+
 def aggregate(
     items: list[dict[str, Any]], hours: list[str], now: float, *, key_id: str | None
 ) -> dict[str, Any]:
-    """One report from hourly items as DynamoDB returns them (``{"N": "..."}`` values, decoded
-    here: the generic deserializer is most of a build's CPU). Items of one hour, e.g. the
-    gateway's shards, add up."""
-    wanted = set(hours)
-    total = _zero()
-    per: dict[str, dict[str, dict[str, Any]]] = {d: {} for d in DIMENSIONS}
-    hourly: dict[str, dict[str, Any]] = {h: {"c": _zero(), "models": {}} for h in hours}
-    for item in items:
-        hour = item.get("hour", {}).get("S")
-        if hour not in wanted:
-            continue
-        bucket = hourly[hour]
-        for attr, value in item.items():
-            measure, _, rest = attr.partition("|")
-            if measure not in _MEASURES or "N" not in value:
-                continue
-            amount: Any = Decimal(value["N"]) if measure == "cost" else int(value["N"])
-            if not rest:
-                total[measure] += amount
-                bucket["c"][measure] += amount
-                continue
-            dim, _, name = rest.partition("|")
-            if dim not in per:
-                continue
-            into = per[dim].get(name)
-            if into is None:
-                into = per[dim][name] = _zero()
-            into[measure] += amount
-            if dim == "model" and measure == "cost":
-                bucket["models"][name] = bucket["models"].get(name, Decimal(0)) + amount
-    average = (total["cost"] / total["req"]).quantize(_NANO) if total["req"] else Decimal(0)
-    report: dict[str, Any] = {
-        "period": PERIOD,
-        "scope": "key" if key_id else "all",
-        "keyId": key_id,
-        "generatedAt": _iso(now),
-        "windowStart": hours[0] + ":00:00Z",
-        "windowEnd": _iso(now),
-        "totalSpendUsd": _num(total["cost"]),
-        "requestCount": total["req"],
-        "averageCostUsd": _num(average),
-        "totalTokens": total["tok"],
+    """One report from hourly items as DynamoDB returns them."""
+    return Tally(hours).add_items(items).report(now, key_id=key_id)
+
+
+async def active_keys(hours: list[str]) -> list[str]:
+    """The keys that made a request in the window, from the active-key markers: one paginated Query."""
+    kwargs: dict[str, Any] = {
+        "TableName": get_settings().usage_table,
+        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
+        "ExpressionAttributeValues": {
+            ":pk": {"S": GATEWAY_PK},
+            ":a": {"S": f"ACTIVE#{hours[0]}"},
+            ":b": {"S": f"ACTIVE#{hours[-1]}~"},
+        },
+        "ProjectionExpression": "key_id",
     }
-    for dim, field in _PER.items():
-        ranked = sorted(per[dim].items(), key=lambda kv: (-kv[1]["cost"], kv[0]))
-        report[field] = {name: _view(c) for name, c in ranked}
-    report["hourly"] = [
-        {
-            "hour": h + ":00:00Z",
-            **_view(b["c"]),
-            "perModel": {m: _num(v) for m, v in sorted(b["models"].items())},
-        }
-        for h, b in hourly.items()
-    ]
-    return report
+    found: set[str] = set()
+    while True:
+        page = await call("query", **kwargs)
+        found.update(i["key_id"]["S"] for i in page.get("Items", []) if "key_id" in i)
+        if "LastEvaluatedKey" not in page:
+            return sorted(found)
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 async def gateway_items(hours: list[str]) -> list[dict[str, Any]]:
@@ -170,8 +243,14 @@ async def build(key_id: str | None, now: float | None = None) -> dict[str, Any]:
     """Build (not store) the report of one key, or of the whole gateway when ``key_id`` is None."""
     now = clock.now() if now is None else now
     hours = window(now)
-    items = (await key_items([key_id], hours))[key_id] if key_id else await gateway_items(hours)
-    return aggregate(items, hours, now, key_id=key_id)
+    if key_id:
+        return aggregate((await key_items([key_id], hours))[key_id], hours, now, key_id=key_id)
+    gateway = Tally(hours).add_items(await gateway_items(hours))
+    apps = Tally(hours)
+    for items in (await key_items(await active_keys(hours), hours)).values():
+        apps.add_items(items)
+    gateway.add_dimension("app", apps)
+    return gateway.report(now, key_id=None)
 
 
 def _report_item(key_id: str | None, report: dict[str, Any], now: float) -> dict[str, Any]:
@@ -227,21 +306,22 @@ async def build_scheduled(now: float | None = None, *, concurrency: int = 32) ->
     started = time.perf_counter()
     now = clock.now() if now is None else now
     hours = window(now)
-    everyone = await gateway_items(hours)
-    wanted = set(hours)
-    active = sorted(
-        {k for i in everyone if i.get("hour", {}).get("S") in wanted for k in i.get("keys", {}).get("SS", ())}
-    )
-    reports: list[tuple[str | None, dict[str, Any]]] = [(None, aggregate(everyone, hours, now, key_id=None))]
+    gateway = Tally(hours).add_items(await gateway_items(hours))
+    active = await active_keys(hours)
+    reports: list[tuple[str | None, dict[str, Any]]] = []
     gate = asyncio.Semaphore(concurrency)
     per_call = _BATCH_GET // PERIOD_HOURS
 
     async def some(key_ids: list[str]) -> None:
         async with gate:
             found = await key_items(key_ids, hours)
-        reports.extend((k, aggregate(items, hours, now, key_id=k)) for k, items in found.items())
+        for k, items in found.items():
+            tally = Tally(hours).add_items(items)
+            gateway.add_dimension("app", tally)  # one task at a time between awaits: no lock needed
+            reports.append((k, tally.report(now, key_id=k)))
 
     await asyncio.gather(*(some(active[i : i + per_call]) for i in range(0, len(active), per_call)))
+    reports.insert(0, (None, gateway.report(now, key_id=None)))
     read_ms = (time.perf_counter() - started) * 1000
     items = [_report_item(k, r, now) for k, r in reports]
     batches = [items[i : i + 25] for i in range(0, len(items), 25)]
@@ -262,6 +342,9 @@ async def build_scheduled(now: float | None = None, *, concurrency: int = 32) ->
 
 __all__ = [
     "PERIOD",
+    "TOP",
+    "Tally",
+    "active_keys",
     "aggregate",
     "build",
     "build_scheduled",

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-LIMIT_FIELDS = ("daily_budget_usd", "rpm", "tpm", "free_requests", "default_cost_weight")
+LIMIT_FIELDS = ("daily_budget_usd", "rpm", "tpm", "free_requests", "default_cost_weight", "max_concurrent")
 
 
 class KeyLimits(BaseModel):
@@ -21,8 +21,10 @@ class KeyLimits(BaseModel):
     """Requests per one-minute window, across all containers."""
     tpm: int | None = Field(default=None, ge=1, le=1_000_000_000)
     """Tokens (prompt estimate plus max_tokens, trued up to actual) per one-minute window."""
-    free_requests: int | None = Field(default=None, ge=0)
-    """Requests served free before the wallet pays (default 5,000)."""
+    free_requests: int | None = Field(default=None, ge=0, le=1_000_000_000)
+    """Requests served free before the wallet pays (default: the gateway's FREE_TIER_REQUESTS)."""
+    max_concurrent: int | None = Field(default=None, ge=1, le=100_000)
+    """Requests in flight at once (default: the gateway's MAX_CONCURRENT_PER_KEY)."""
     default_cost_weight: float | None = Field(default=None, ge=0)
     """The router's cost penalty for this key when a request gives none."""
 

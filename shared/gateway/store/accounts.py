@@ -16,16 +16,24 @@ Attributes (flat, top level; names are data, always passed as placeholders):
 - ``free_used``: free-tier requests consumed (forever, not per day).
 - ``balance_nusd`` / ``available_nusd``: the wallet; ``available`` is balance minus open holds.
 - ``h#<request id>``: one open hold (a reservation), ``"<amount>|<wallet amount>|<expires>|
-  <day>|<tokens>|<minute>|<mode>"``. Settlement removes it, conditional on it still existing.
+  <day>|<tokens>|<minute>|<mode>|<ledger ms>|<model>"``. Settlement removes it, conditional on
+  it still existing. ``open``: how many holds are open (the per-key concurrency limit).
 
 Amounts are integer nano-dollars (costs are exact to 1e-9 USD, ``gateway.accounting.pricing``), so the
 counters add exactly and every number is a plain integer; ``usd()`` reads them back as USD.
 
-Reservations of crashed requests expire: a hold lives ``HOLD_TTL_S`` (well past the Lambda
-timeout). Every admission gets the whole item back (``ALL_NEW``, or ``ALL_OLD`` on refusal)
-and releases any expired hold it sees (conditional ``REMOVE``, so exactly once); a refusal
-caused by expired holds is retried after releasing them. So a leaked hold is counted only
-until the principal's next request, and never causes a wrong refusal.
+Reservations of crashed requests expire: a hold lives past the function's own timeout
+(``Settings.hold_ttl_s``). Every admission gets the whole item back (``ALL_NEW``, or
+``ALL_OLD`` on refusal) and settles any expired hold it sees at its reserved amount
+(``accounting.admission``: the request may well have been served and charged upstream, so
+it is never refunded silently), exactly once: its ledger record is keyed like the request's
+own, so whichever settlement comes first wins.
+
+The free tier's gateway-wide daily cap lives in ``FREECAP#<day>`` items, one per shard
+(``FREE_CAP_SHARDS``, chosen by principal): a free admission first takes its hold from its
+shard (conditional ``ADD``, at most the cap's share), settlement trues it up. A shard that is
+full refuses although others may have room: the cap is never exceeded, at the price of
+being reached a little early.
 
 Stale minute and day attributes are removed by later admissions (those the container saw in
 the item last time), which keeps the item small.
@@ -36,21 +44,25 @@ read-only view of the item) and ``Hold``s, and ask for admissions with an ``Ask`
 
 from __future__ import annotations
 
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from gateway.settings import get_settings
 from gateway.store.dynamo import call, from_item, to_item
 from gateway.store.errors import ConditionFailed
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 SK = "ACCT"
 NANO = Decimal(1_000_000_000)
-HOLD_TTL_S = 120
-"""How long a reservation may stay open: 4x the 30 s function timeout."""
+FREE_CAP_SHARDS = 8
 _HOLD = "h#"
+_OPEN = "open"
 _STALE_MEMO_MAX = 10_000
 
 Mode = Literal["free", "paid"]
@@ -67,7 +79,8 @@ def key(principal_id: str) -> dict[str, Any]:
 
 
 def to_nano(usd: Decimal) -> int:
-    """USD as integer nano-dollars, rounded up (a hold never rounds below the cost it covers)."""
+    """USD as integer nano-dollars, rounded up (a hold never rounds below the cost it covers; a
+    change that gives back never gives back more than was taken)."""
     return int((usd * NANO).to_integral_value(rounding=ROUND_CEILING))
 
 
@@ -97,18 +110,23 @@ class Hold:
     tokens: int
     minute: int
     mode: Mode
+    ledger_ms: int = 0
+    """When the request started (ms), as its ledger record is keyed: an expired hold's record and
+    the request's own then collide, so only one of them is ever written."""
+    model: str = ""
 
     def encode(self) -> str:
         return (
             f"{to_nano(self.usd)}|{to_nano(self.wallet_usd)}|{self.expires}|{self.day}|{self.tokens}|"
-            f"{self.minute}|{self.mode}"
+            f"{self.minute}|{self.mode}|{self.ledger_ms}|{self.model}"
         )
 
     @classmethod
     def decode(cls, request_id: str, raw: str) -> Hold:
-        usd, wallet, expires, day, tok, minute, mode = raw.split("|")
+        usd, wallet, expires, day, tok, minute, mode, *rest = raw.split("|", 8)
         if mode not in ("free", "paid"):
             raise ValueError(f"hold {request_id} has an unknown mode {mode!r}")
+        ledger_ms, model = (int(rest[0]), rest[1]) if len(rest) == 2 else (0, "")
         return cls(
             request_id,
             Decimal(int(usd)) / NANO,
@@ -118,6 +136,8 @@ class Hold:
             int(tok),
             int(minute),
             "free" if mode == "free" else "paid",
+            ledger_ms,
+            model,
         )
 
 
@@ -166,6 +186,11 @@ class Account:
         return self._usd("available_nusd")
 
     @property
+    def open_holds(self) -> int:
+        """Requests of this principal admitted and not yet settled."""
+        return int(self._num(_OPEN))
+
+    @property
     def holds(self) -> list[Hold]:
         return [Hold.decode(k[len(_HOLD) :], v) for k, v in self._item.items() if k.startswith(_HOLD)]
 
@@ -207,6 +232,10 @@ class Ask:
     tpm: int | None = None
     budget: Decimal | None = None
     free_requests: int = 0
+    max_concurrent: int | None = None
+    hold_ttl_s: int = 120
+    ledger_ms: int = 0
+    model: str = ""
 
 
 class Refused(Exception):
@@ -273,12 +302,32 @@ def _admit_kwargs(ask: Ask) -> dict[str, Any]:
     dc, dn = e.n(f"d#{day}#c"), e.n(f"d#{day}#n")
     one = e.v(1)
     wallet = ask.usd if ask.mode == "paid" else Decimal(0)
-    hold = Hold(ask.request_id, ask.usd, wallet, int(ask.now) + HOLD_TTL_S, day, ask.tokens, minute, ask.mode)
-    adds = [f"{mr} {one}", f"{mt} {e.v(ask.tokens)}", f"{dc} {e.v(ask.usd)}", f"{dn} {one}"]
+    hold = Hold(
+        ask.request_id,
+        ask.usd,
+        wallet,
+        int(ask.now) + ask.hold_ttl_s,
+        day,
+        ask.tokens,
+        minute,
+        ask.mode,
+        ask.ledger_ms,
+        ask.model,
+    )
+    opened = e.n(_OPEN)
+    adds = [
+        f"{mr} {one}",
+        f"{mt} {e.v(ask.tokens)}",
+        f"{dc} {e.v(ask.usd)}",
+        f"{dn} {one}",
+        f"{opened} {one}",
+    ]
     # Exactly once: a replay of an admission that was applied (the store retries a 5xx whose
     # outcome is unknown) finds its own hold and fails, instead of counting everything twice.
     hold_name = e.n(_HOLD + ask.request_id)
     conds = [f"attribute_not_exists({hold_name})"]
+    if ask.max_concurrent is not None:
+        conds.append(f"(attribute_not_exists({opened}) OR {opened} < {e.v(ask.max_concurrent)})")
     if ask.rpm is not None:
         conds.append(f"(attribute_not_exists({mr}) OR {mr} < {e.v(ask.rpm)})")
     if ask.tpm is not None:
@@ -346,8 +395,10 @@ def settle_update(
     e = _Expr()
     charged = actual_usd - hold.usd if hold_open else actual_usd
     adds = [f"{e.n(f'd#{hold.day}#c')} {e.v(charged)}", f"{e.n(f'd#{hold.day}#s')} {e.v(actual_usd)}"]
-    if hold_open and minute_of(now) == hold.minute and actual_tokens != hold.tokens:
-        adds.append(f"{e.n(f'm#{hold.minute}#t')} {e.v(actual_tokens - hold.tokens)}")
+    for minute, tokens in _token_true_up(hold, actual_tokens, now, hold_open=hold_open):
+        adds.append(f"{e.n(f'm#{minute}#t')} {e.v(tokens)}")
+    if hold_open:
+        adds.append(f"{e.n(_OPEN)} {e.v(-1)}")
     if hold.mode == "paid":
         adds.append(f"{e.n('available_nusd')} {e.v((hold.wallet_usd if hold_open else 0) - actual_usd)}")
         adds.append(f"{e.n('balance_nusd')} {e.v(-actual_usd)}")
@@ -369,6 +420,25 @@ def settle_update(
     return {"Update": out}
 
 
+def _token_true_up(
+    hold: Hold, actual_tokens: int, now: float, *, hold_open: bool
+) -> Iterator[tuple[int, int]]:
+    """Where the difference between the tokens admission counted and the actual count goes.
+
+    Tokens the request used beyond what admission counted (the output of a request without
+    ``max_tokens``) were produced while it ran: they count in the window the settlement lands
+    in, so a long answer still limits the requests after it. Tokens counted but not used are
+    given back only within the same window: a later window never held them. So a window
+    never counts fewer tokens than were used in it, and at most the unused ``max_tokens`` of
+    requests admitted in the window before more.
+    """
+    diff = actual_tokens - hold.tokens if hold_open else 0
+    if diff > 0:
+        yield minute_of(now), diff
+    elif diff < 0 and minute_of(now) == hold.minute:
+        yield hold.minute, diff
+
+
 def credit_update(principal_id: str, usd: Decimal) -> dict[str, Any]:
     """The TransactWriteItems ``Update`` that adds ``usd`` to the wallet (balance and available)."""
     return {
@@ -383,10 +453,11 @@ def credit_update(principal_id: str, usd: Decimal) -> dict[str, Any]:
 
 
 async def release(principal_id: str, hold: Hold) -> bool:
-    """Release an expired hold (conditional: exactly once, whoever gets there first)."""
+    """Release a hold without charging it (conditional: exactly once, whoever gets there first).
+    For a hold whose request never reached a provider; an expired one is settled instead."""
     e = _Expr()
     h = e.n(_HOLD + hold.request_id)
-    adds = [f"{e.n(f'd#{hold.day}#c')} {e.v(-hold.usd)}"]
+    adds = [f"{e.n(f'd#{hold.day}#c')} {e.v(-hold.usd)}", f"{e.n(_OPEN)} {e.v(-1)}"]
     if hold.mode == "paid":
         adds.append(f"{e.n('available_nusd')} {e.v(hold.wallet_usd)}")
     try:
@@ -404,13 +475,72 @@ async def release(principal_id: str, hold: Hold) -> bool:
     return True
 
 
-async def release_expired(account: Account, now: float) -> int:
-    """Release every hold of ``account`` that expired before ``now``; how many this call released."""
-    released = 0
-    for hold in account.expired_holds(now):
-        if await release(account.principal_id, hold):
-            released += 1
-    return released
+def _free_cap_key(principal_id: str, day: str) -> dict[str, Any]:
+    shard = zlib.crc32(principal_id.encode()) % FREE_CAP_SHARDS
+    return to_item({"pk": f"FREECAP#{day}", "sk": f"SHARD#{shard:02d}"})
+
+
+async def take_free_allowance(
+    principal_id: str, day: str, usd: Decimal, cap: Decimal | None, expires_at: int
+) -> bool:
+    """Count ``usd`` against the day's gateway-wide free-tier cap (this principal's shard of it;
+    ``cap`` None: counted, never refused). False, and nothing counted, when it cannot take it."""
+    values: dict[str, Any] = {
+        ":usd": {"N": str(to_nano(usd))},
+        ":e": {"N": str(expires_at)},
+        ":k": {"S": "free_cap"},
+    }
+    kw: dict[str, Any] = {
+        "TableName": get_settings().keys_table,
+        "Key": _free_cap_key(principal_id, day),
+        "UpdateExpression": "ADD #c :usd SET #e = :e, #k = :k",
+        "ExpressionAttributeNames": {"#c": "committed_nusd", "#e": "expires_at", "#k": "kind"},
+        "ExpressionAttributeValues": values,
+    }
+    if cap is not None:
+        room = int(((cap / FREE_CAP_SHARDS - usd) * NANO).to_integral_value(rounding=ROUND_FLOOR))
+        if room < 0:
+            return False
+        kw["ConditionExpression"] = "attribute_not_exists(#c) OR #c <= :room"
+        values[":room"] = {"N": str(room)}
+    try:
+        await call("update_item", **kw)
+    except ConditionFailed:
+        return False
+    return True
+
+
+def free_allowance_update(principal_id: str, day: str, usd: Decimal) -> dict[str, Any]:
+    """The TransactWriteItems ``Update`` that moves the free-tier cap's count by ``usd``
+    (settlement's true-up, or giving back an admission that did not go through)."""
+    return {
+        "Update": {
+            "TableName": get_settings().keys_table,
+            "Key": _free_cap_key(principal_id, day),
+            "UpdateExpression": "ADD #c :usd",
+            "ExpressionAttributeNames": {"#c": "committed_nusd"},
+            "ExpressionAttributeValues": {":usd": {"N": str(to_nano(usd))}},
+        }
+    }
+
+
+async def give_back_free_allowance(principal_id: str, day: str, usd: Decimal) -> None:
+    await call("update_item", **free_allowance_update(principal_id, day, -usd)["Update"])
+
+
+async def free_spend(day: str) -> Decimal:
+    """What the free tier has committed today, across every key (all shards)."""
+    resp = await call(
+        "query",
+        TableName=get_settings().keys_table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"FREECAP#{day}"}},
+        ConsistentRead=True,
+    )
+    return sum(
+        (Decimal(int(i.get("committed_nusd", {}).get("N", "0"))) / NANO for i in resp.get("Items", [])),
+        Decimal(0),
+    )
 
 
 async def get(principal_id: str) -> Account:
@@ -437,7 +567,7 @@ async def get_many(principal_ids: list[str]) -> dict[str, Account]:
 
 
 __all__ = [
-    "HOLD_TTL_S",
+    "FREE_CAP_SHARDS",
     "NANO",
     "Account",
     "Ask",
@@ -448,13 +578,16 @@ __all__ = [
     "credit_update",
     "day_of",
     "forget",
+    "free_allowance_update",
+    "free_spend",
     "get",
     "get_many",
+    "give_back_free_allowance",
     "key",
     "minute_of",
     "next_midnight",
     "release",
-    "release_expired",
     "settle_update",
+    "take_free_allowance",
     "to_nano",
 ]

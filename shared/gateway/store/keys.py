@@ -131,6 +131,10 @@ async def _update(
     if create:
         sets.append("#lim = if_not_exists(#lim, :empty)")
         names["#lim"], values[":empty"] = "limits", {"M": {}}
+    if limits:
+        # Only the admin changes limits: from now on this principal's limits are the admin's.
+        sets.append("#managed = :managed")
+        names["#managed"], values[":managed"] = "managed", {"BOOL": True}
     if label is not None:
         sets.append("#label = :label")
         names["#label"], values[":label"] = "label", {"S": label}

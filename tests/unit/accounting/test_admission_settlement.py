@@ -42,8 +42,9 @@ def _request(max_tokens: int = 5) -> ChatCompletionRequest:
     )
 
 
-def _ctx(rid: str, **lim) -> RequestContext:
-    ctx = RequestContext(request_id=rid, principal=Principal(id="k1", limits=lim))
+def _ctx(rid: str, managed: bool = True, **lim) -> RequestContext:
+    """A request of principal k1; ``managed``: its limits are the admin's (any model on the free tier)."""
+    ctx = RequestContext(request_id=rid, principal=Principal(id="k1", limits=lim, managed=managed))
     current_context.set(ctx)
     return ctx
 
@@ -81,15 +82,17 @@ async def test_reservation_is_the_most_expensive_target_and_max_tokens():
     )
 
 
-async def test_admission_and_settlement_are_one_round_trip_each(store, clock):
+async def test_admission_and_settlement_round_trips(store, clock):
+    """A free request: the gateway-wide free-tier allowance, then the account (one conditional
+    update); settlement is one transaction."""
     req = _request()
     ctx = _ctx("r1", daily_budget_usd=Decimal("1"), rpm=10, tpm=1000)
     admission = await accounting.admit(ctx, req, _targets(req))
-    assert ctx.store_calls == 1
+    assert ctx.store_calls == 2
     assert ctx.limit_headers["x-ratelimit-remaining-requests"] == "9"
     assert ctx.limit_headers["x-gateway-budget-remaining"] == str(Decimal(1) - HOLD).rstrip("0")
     await _settle(ctx, admission, _ok(req))
-    assert ctx.store_calls == 2
+    assert ctx.store_calls == 3
     assert Decimal(ctx.limit_headers["x-gateway-budget-remaining"]) == Decimal(1) - ACTUAL
     account = await limits.get("k1")
     now = clock.now()
@@ -97,43 +100,58 @@ async def test_admission_and_settlement_are_one_round_trip_each(store, clock):
     assert account.holds == [] and account.free_used == 1
 
 
-async def test_a_crashed_requests_hold_expires_and_never_causes_a_wrong_refusal(store, clock):
+async def test_a_crashed_requests_hold_is_charged_its_reservation_once(store, clock):
+    """A request that never settles (its container died) is charged what it held, recorded as
+    expired, and frees its slot; if it settles after all, nothing is charged twice."""
+    from gateway.store import ledger
+
     req = _request()
-    budget = HOLD  # room for exactly one hold
-    await accounting.admit(_ctx("crashed", daily_budget_usd=budget), req, _targets(req))  # never settled
-    with pytest.raises(BudgetExceededError) as refused:
-        await accounting.admit(_ctx("r2", daily_budget_usd=budget), req, _targets(req))
-    assert refused.value.extra["retry_after"] > 0 and refused.value.extra["reset_at"].endswith(
-        "T00:00:00+00:00"
-    )
-    clock.advance(limits.HOLD_TTL_S + 1)
-    ctx = _ctx("r3", daily_budget_usd=budget)
-    admission = await accounting.admit(ctx, req, _targets(req))  # the expired hold is released, then admitted
+    crashed = _ctx("crashed", max_concurrent=1)
+    crashed_admission = await accounting.admit(crashed, req, _targets(req))  # never settled
+    with pytest.raises(RateLimitError) as busy:
+        await accounting.admit(_ctx("r2", max_concurrent=1), req, _targets(req))
+    assert busy.value.code == "concurrency_limit_exceeded"
+    clock.advance(get_settings().hold_ttl_s + 1)
+    ctx = _ctx("r3", max_concurrent=1)
+    admission = await accounting.admit(ctx, req, _targets(req))  # the expired hold is settled, then admitted
     account = await limits.get("k1")
-    assert [h.request_id for h in account.holds] == ["r3"]
-    assert account.committed_usd(clock.now()) == HOLD
-    # The crashed request comes back after all: it is charged, once, without releasing anything twice.
-    late = accounting.Admission(
-        HOLD,
-        limits.Hold(
-            "crashed", HOLD, Decimal(0), int(T0), admission.hold.day, 17, limits.minute_of(T0), "free"
-        ),
-        budget,
-        HOLD,
-    )
-    await _settle(_ctx("crashed", daily_budget_usd=budget), late, _ok(req))
+    assert [h.request_id for h in account.holds] == ["r3"] and account.open_holds == 1
+    assert account.spent_usd(clock.now()) == HOLD  # charged at its reservation, not refunded
+    [expired] = [r for r in await _ledger("k1") if r["request_id"] == "crashed"]
+    assert expired["status"] == "expired" and expired["usage_estimated"] is True
+    assert expired["total_cost_usd"] == HOLD
+    assert expired["sk"] == ledger.record_item(settlement.usage_record(crashed, _ok(req)))["sk"]
+    # The crashed request comes back after all: its settlement finds the record and charges nothing.
+    await _settle(crashed, crashed_admission, _ok(req))
     await _settle(ctx, admission, _ok(req))
     account = await limits.get("k1")
-    assert account.committed_usd(clock.now()) == 2 * ACTUAL == account.spent_usd(clock.now())
+    assert account.spent_usd(clock.now()) == HOLD + ACTUAL == account.committed_usd(clock.now())
+    assert account.open_holds == 0 and len(await _ledger("k1")) == 2
 
 
-async def test_release_is_exactly_once(store):
-    ask = limits.Ask("k2", "rid", Decimal("0.5"), 10, T0, "free")
-    account = await limits.admit(ask)
-    assert await limits.release_expired(account, T0 + limits.HOLD_TTL_S + 1) == 1
-    assert await limits.release_expired(account, T0 + limits.HOLD_TTL_S + 1) == 0
-    after = await limits.get("k2")
-    assert after.committed_usd(T0) == 0 and after.holds == []
+async def _ledger(key_id: str) -> list[dict]:
+    from gateway.store.dynamo import call, from_item
+
+    resp = await call(
+        "query",
+        TableName=get_settings().usage_table,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :req)",
+        ExpressionAttributeValues={":pk": {"S": f"KEY#{key_id}"}, ":req": {"S": "REQ#"}},
+    )
+    return [from_item(i) for i in resp["Items"]]
+
+
+async def test_expired_holds_are_settled_exactly_once(store, clock):
+    from gateway.accounting.expiry import settle_expired
+
+    req = _request()
+    await accounting.admit(_ctx("gone"), req, _targets(req))
+    clock.advance(get_settings().hold_ttl_s + 1)
+    account = await limits.get("k1")
+    assert await settle_expired(account, clock.now()) == 1
+    assert await settle_expired(account, clock.now()) == 0  # the same view again: nothing twice
+    after = await limits.get("k1")
+    assert after.holds == [] and after.spent_usd(clock.now()) == HOLD == after.committed_usd(clock.now())
 
 
 async def test_rpm_window_is_fixed_per_minute(store, clock):
@@ -205,12 +223,14 @@ async def test_a_failed_cleanup_after_admission_does_not_strand_the_hold(store, 
 
     req = _request()
     await accounting.admit(_ctx("crashed"), req, _targets(req))  # never settled
-    clock.advance(limits.HOLD_TTL_S + 1)
+    clock.advance(get_settings().hold_ttl_s + 1)
 
     async def down(*a, **kw):
         raise StoreUnavailableError("down")
 
-    monkeypatch.setattr(limits, "release_expired", down)
+    from gateway.accounting import expiry
+
+    monkeypatch.setattr(expiry, "settle_expired", down)
     ctx = _ctx("r2")
     admission = await accounting.admit(ctx, req, _targets(req))
     await _settle(ctx, admission, _ok(req))

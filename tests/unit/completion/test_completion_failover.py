@@ -66,7 +66,7 @@ def env(store, monkeypatch):
 
 
 def _ctx(rid: str) -> RequestContext:
-    ctx = RequestContext(request_id=rid, principal=Principal(id="k1"))
+    ctx = RequestContext(request_id=rid, principal=Principal(id="k1", managed=True))
     current_context.set(ctx)
     return ctx
 

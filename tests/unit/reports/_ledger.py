@@ -14,7 +14,7 @@ from gateway.accounting.pricing import Cost
 from gateway.accounting.settlement import Outcome, usage_record
 from gateway.accounting.usage import RawUsage
 from gateway.context import Principal, RequestContext
-from gateway.store import ledger as usage
+from gateway.store import settlement
 
 MODELS = [
     ("gpt-4o-mini", "openai"),
@@ -49,7 +49,7 @@ def outcome(model: str, provider: str | None, prompt: int, completion: int, stat
 
 async def record(ctx: RequestContext, result: Outcome) -> bool:
     """Write one request's ledger record and counters, as settlement does."""
-    return await usage.record(usage_record(ctx, result))
+    return await settlement.record(usage_record(ctx, result))
 
 
 async def seed(keys: list[str], now: float, n: int, rng: random.Random, spread_s: float = 26 * 3600) -> None:

@@ -12,6 +12,7 @@ from gateway.accounting.settlement import Outcome, usage_record
 from gateway.accounting.usage import RawUsage
 from gateway.context import Principal, RequestContext
 from gateway.store import ledger as usage
+from gateway.store import settlement
 from gateway.store.dynamo import call, from_item
 from gateway.store.errors import StoreError
 
@@ -39,10 +40,10 @@ async def _get(pk: str, sk: str) -> dict:
     return from_item(got["Item"])
 
 
-def test_settlement_items_are_a_conditional_put_and_two_adds(store):
+def test_settlement_items_are_a_conditional_put_two_adds_and_a_marker(store):
     items = usage.settlement_items(usage_record(_ctx(), _outcome()))
-    assert [next(iter(i)) for i in items] == ["Put", "Update", "Update"]
-    put, key_hour, all_hour = items[0]["Put"], items[1]["Update"], items[2]["Update"]
+    assert [next(iter(i)) for i in items] == ["Put", "Update", "Update", "Put"]
+    put, key_hour, all_hour, marker = items[0]["Put"], items[1]["Update"], items[2]["Update"], items[3]["Put"]
     assert put["ConditionExpression"] == "attribute_not_exists(pk)"
     assert put["Item"]["pk"] == {"S": "KEY#k1"} and put["Item"]["sk"]["S"].startswith(
         "REQ#2026-05-04T13:59:59"
@@ -52,21 +53,26 @@ def test_settlement_items_are_a_conditional_put_and_two_adds(store):
     assert all_hour["Key"]["sk"]["S"] == f"HOUR#2026-05-04T13#{usage.shard_of('k1'):02d}"
     names = set(key_hour["ExpressionAttributeNames"].values())
     assert {"cost", "req", "tok", "cost|model|gpt-4o-mini", "req|provider|openai", "tok|app|my-app"} <= names
-    assert "keys" in all_hour["ExpressionAttributeNames"].values() and "keys" not in names
+    # The gateway's item grows with nothing a caller chooses: no app, no key id.
+    gateway_names = set(all_hour["ExpressionAttributeNames"].values())
+    assert not any("|app|" in n for n in gateway_names) and "keys" not in gateway_names
+    assert marker["Item"]["sk"] == {"S": "ACTIVE#2026-05-04T13#k1"}
     assert key_hour["UpdateExpression"].startswith("ADD ")
 
 
 async def test_record_writes_once_and_counts_once(store):
-    assert await usage.record(usage_record(_ctx(), _outcome())) is True
-    assert await usage.record(usage_record(_ctx(), _outcome())) is False  # a replayed settlement
-    await usage.record(usage_record(_ctx("req_2", app="other"), _outcome("claude", None)))
+    assert await settlement.record(usage_record(_ctx(), _outcome())) is True
+    assert await settlement.record(usage_record(_ctx(), _outcome())) is False  # a replayed settlement
+    await settlement.record(usage_record(_ctx("req_2", app="other-app"), _outcome("claude", None)))
     hour = await _get("KEY#k1", "HOUR#2026-05-04T13")
     assert hour["req"] == 2 and hour["tok"] == 240
     assert hour["cost"] == Decimal("0.000054002")  # exact: two requests at 0.000027001
     assert hour["cost|model|gpt-4o-mini"] == Decimal("0.000027001") and hour["req|model|claude"] == 1
-    assert hour["req|provider|none"] == 1 and hour["tok|app|other"] == 120
+    assert hour["req|provider|none"] == 1 and hour["tok|app|other-app"] == 120
+    assert hour["apps"] == {"my-app", "other-app"}
     gateway = await _get("ALL", f"HOUR#2026-05-04T13#{usage.shard_of('k1'):02d}")
-    assert gateway["keys"] == {"k1"} and gateway["req"] == 2
+    assert gateway["req"] == 2 and "keys" not in gateway
+    assert (await _get("ALL", "ACTIVE#2026-05-04T13#k1"))["key_id"] == "k1"
     # TTLs: the record after USAGE_TTL_DAYS (30), the counters a few days later.
     record = (
         await call(
@@ -85,9 +91,9 @@ async def test_other_failures_are_raised(store, monkeypatch):
     async def broken(op, **kw):
         raise StoreError("ValidationException", "item too large")
 
-    monkeypatch.setattr(usage, "call", broken)
+    monkeypatch.setattr(settlement, "call", broken)
     with pytest.raises(StoreError):
-        await usage.record(usage_record(_ctx("req_v"), _outcome()))
+        await settlement.record(usage_record(_ctx("req_v"), _outcome()))
 
 
 def test_hour_buckets_are_utc():

@@ -6,7 +6,7 @@ from gateway.accounting.pricing import Cost
 from gateway.accounting.settlement import Outcome, usage_record
 from gateway.accounting.usage import RawUsage
 from gateway.context import Principal, RequestContext
-from gateway.store import ledger as usage
+from gateway.store import settlement
 
 
 async def test_zero_cost_request_is_recorded(store):
@@ -15,5 +15,5 @@ async def test_zero_cost_request_is_recorded(store):
     outcome = Outcome(
         status="ok", model="m", provider="p", usage=RawUsage(5, 3, reported=True), cost=Cost(zero, zero, zero)
     )
-    assert await usage.record(usage_record(ctx, outcome)) is not False
-    assert await usage.record(usage_record(ctx, outcome)) is False  # a replay writes nothing
+    assert await settlement.record(usage_record(ctx, outcome)) is not False
+    assert await settlement.record(usage_record(ctx, outcome)) is False  # a replay writes nothing
