@@ -217,17 +217,20 @@ def _summary(report: dict[str, Any]) -> str:
     acc, (low, high) = report["accuracy"], report["accuracy_95"]
     mean = report["profile"]["mean_cost_usd"]
     lines = [
-        f"profiled {report['model']}: {report['correct']}/{report['graded']} correct "
-        + f"(accuracy {acc:.3f}, 95% interval {low:.3f}-{high:.3f})",
-        f"cost of this run: ${report['spent_usd']:.6f} over {report['sent']} requests "
-        + f"(mean ${mean:.7f} per request, the profile's cost)",
+        (
+            f"profiled {report['model']}: {report['correct']}/{report['graded']} correct "
+            f"(accuracy {acc:.3f}, 95% interval {low:.3f}-{high:.3f})"
+        ),
+        (
+            f"cost of this run: ${report['spent_usd']:.6f} over {report['sent']} requests "
+            f"(mean ${mean:.7f} per request, the profile's cost)"
+        ),
         f"failed requests: {report['failed_requests']}",
     ]
     for c in report["clusters"]:
         note = "  <- few prompts: mostly the model's overall error" if c["leans_on_prior"] else ""
-        lines.append(
-            f"  cluster {c['cluster']}: {c['graded']:4d} graded, error {c['error']:.3f} +- {c['std_error']:.3f}{note}"
-        )
+        spread = "" if c["std_error"] is None else f" +- {c['std_error']:.3f}"
+        lines.append(f"  cluster {c['cluster']}: {c['graded']:4d} graded, error {c['error']:.3f}{spread}{note}")
     if "written_to" in report:
         lines.append(f"written to {report['written_to']}; the gateway routes to it from its next request")
     return "\n".join(lines)

@@ -216,8 +216,8 @@ def _decide(messages: list[dict[str, Any]], models: Sequence[str] | None, cost_w
         cost_weight=float(cost_weight),
         cluster_weights=weights,
         reason=(
-            f"fewer than 2 servable models have a routing profile, so the prompt's predicted "
-            f"difficulty ({tier}) picked {source}"
+            f"fewer than 2 servable models have a routing profile, so the prompt's complexity "
+            f"tier ({tier}, predicted from its clusters) picked {source}"
         ),
     )
 
