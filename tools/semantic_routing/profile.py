@@ -230,7 +230,9 @@ def _summary(report: dict[str, Any]) -> str:
     for c in report["clusters"]:
         note = "  <- few prompts: mostly the model's overall error" if c["leans_on_prior"] else ""
         spread = "" if c["std_error"] is None else f" +- {c['std_error']:.3f}"
-        lines.append(f"  cluster {c['cluster']}: {c['graded']:4d} graded, error {c['error']:.3f}{spread}{note}")
+        lines.append(
+            f"  cluster {c['cluster']}: {c['graded']:4d} graded, error {c['error']:.3f}{spread}{note}"
+        )
     if "written_to" in report:
         lines.append(f"written to {report['written_to']}; the gateway routes to it from its next request")
     return "\n".join(lines)
