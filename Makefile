@@ -9,7 +9,7 @@ SAM := .tools/sam/bin/sam
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test unit integration lint typecheck check validate build bench bench-router invoke key eval-router train-router clean help
+.PHONY: run test unit integration lint typecheck check validate build bench bench-router invoke key eval-router train-router profile-router clean help
 
 help:
 	@echo "make run          start the local stack on http://127.0.0.1:$${PORT:-3000} (DynamoDB + provider simulator)"
@@ -19,7 +19,8 @@ help:
 	@echo "make bench        gateway overhead, store round trips, cold start (docs/BENCHMARKS.md)"
 	@echo "make invoke FN=ModelsFunction EVENT=events/ModelsFunction.json   twin of sam local invoke"
 	@echo "make key LABEL=me create an API key in the running local stack"
-	@echo "make eval-router DATA=x.csv   router vs Zero / Random / K-NN on a RouterBench-format CSV"
+	@echo "make eval-router DATA=x.csv   router vs Zero / Random / K-NN on a RouterBench-format CSV (held-out rows)"
+	@echo "make profile-router MODEL=id [KEY=gw_live_...]   profile a model through the running gateway"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -72,16 +73,25 @@ bench-router: $(VENV)/.installed
 	$(PY) -m tools.semantic_routing.bench --n 500
 
 # The routing data is not shipped (the product never reads ../shared): DATA names a
-# RouterBench-format CSV. On the training CSV only its held-out test split is scored.
+# RouterBench-format CSV. On the training CSV only its held-out test split is scored, on the
+# current models' CSV only the rows its offline profiles held out (data/split.<stem>.json).
 ROUTING_DATA ?= ../shared/routing/routerbench_0shot_train.csv
+CURRENT_DATA ?= ../shared/routing/current_models_train.csv
 
 eval-router: $(VENV)/.installed
 	@test -n "$(DATA)" || { echo "usage: make eval-router DATA=path/to/routerbench.csv"; exit 2; }
 	$(PY) -m tools.semantic_routing.evaluate --data $(DATA)
 
-# Rebuild shared/gateway/semantic_routing/data/ (deterministic: seeded split, K-means and folds).
+# Rebuild shared/gateway/semantic_routing/data/ (deterministic: seeded split, K-means and folds),
+# then profile the current models offline from their recorded outcomes (no re-clustering).
 train-router: $(VENV)/.installed
 	$(PY) -m tools.semantic_routing.train --data $(or $(DATA),$(ROUTING_DATA)) --date $(or $(DATE),2026-11-24)
+	$(PY) -m tools.semantic_routing.profile --from-csv $(CURRENT_DATA) --date $(or $(DATE),2026-11-24) > /dev/null
+
+# Profile one model through a running gateway (make run) with the shipped validation set.
+profile-router: $(VENV)/.installed
+	@test -n "$(MODEL)" || { echo "usage: make profile-router MODEL=<catalog id> [KEY=<gateway key>] [BASE_URL=...]"; exit 2; }
+	GATEWAY_API_KEY=$(or $(KEY),$$GATEWAY_API_KEY) $(PY) -m tools.semantic_routing.profile --model $(MODEL) --base-url $(or $(BASE_URL),http://127.0.0.1:3000/v1)
 
 invoke: $(VENV)/.installed
 	$(PY) -m local.invoke $(FN) --event $(EVENT)

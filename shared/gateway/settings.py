@@ -9,6 +9,7 @@ here: a ``SecretSource`` says where one lives, and ``identity.secretparams`` rea
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -113,6 +114,28 @@ class PaymentSettings:
     """USD credited per satoshi; the default is the Pura seed's "10,000 sats ~ $4"."""
 
 
+DEFAULT_ROUTING_COST_WEIGHT = 0.1
+"""``model: "auto"``'s cost weight when the key sets none (docs/ROUTING.md, "Default cost weight")."""
+
+
+@dataclass(frozen=True)
+class RoutingSettings:
+    """Semantic routing for ``model: "auto"`` and ``POST /v1/router`` (``semantic_routing/auto.py``)."""
+
+    default_cost_weight: float = DEFAULT_ROUTING_COST_WEIGHT
+    """``ROUTING_DEFAULT_COST_WEIGHT``: used when neither the request nor the key sets one."""
+    tier_models: Mapping[str, str] = field(default_factory=dict)
+    """``ROUTING_TIER_MODELS`` (JSON ``{"cheap": id, "mid": id, "premium": id}``): the model each
+    complexity tier gets when no profiled model can be routed to; a tier left out, or naming a
+    model that cannot be served, takes the catalog's first servable model of that tier."""
+    profiles_path: str | None = None
+    """``ROUTING_PROFILES_PATH``: a profiles.json laid over the shipped one (same format; its
+    entries win), re-read when it changes. ``tools.semantic_routing.profile --out`` writes it."""
+    aws_credentials: bool = False
+    """AWS credentials in the environment (Lambda sets them from the role): Bedrock, which
+    signs with IAM instead of an API key, counts as reachable."""
+
+
 @dataclass(frozen=True)
 class Settings:
     keys_table: str = "gateway-keys"
@@ -138,6 +161,7 @@ class Settings:
     secrets: Mapping[str, SecretSource] = field(default_factory=dict)
     deployments: list[dict[str, Any]] = field(default_factory=list)
     """``GATEWAY_DEPLOYMENTS``: named OpenAI-compatible servers, merged into the catalog at load."""
+    routing: RoutingSettings = field(default_factory=RoutingSettings)
     _env: Mapping[str, str] = field(repr=False, default_factory=dict)
 
     def provider(
@@ -228,6 +252,23 @@ def _deployments(raw: str | None) -> list[dict[str, Any]]:
     return value
 
 
+def _tier_models(raw: str | None) -> dict[str, str]:
+    """``{"cheap"|"mid"|"premium": model id}``; anything else is refused at start-up."""
+    if not raw or not raw.strip():
+        return {}
+    value = json.loads(raw)
+    if not isinstance(value, dict) or not all(
+        k in ("cheap", "mid", "premium") and isinstance(v, str) and v for k, v in value.items()
+    ):
+        raise ValueError('ROUTING_TIER_MODELS must be a JSON object like {"cheap": "<model id>", ...}')
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _cost_weight(env: Mapping[str, str]) -> float:
+    value = _float(env, "ROUTING_DEFAULT_COST_WEIGHT", DEFAULT_ROUTING_COST_WEIGHT)
+    return value if math.isfinite(value) and value >= 0 else DEFAULT_ROUTING_COST_WEIGHT
+
+
 def from_env(env: Mapping[str, str]) -> Settings:
     lnbits_url = env.get("LNBITS_URL") or None
     return Settings(
@@ -279,6 +320,14 @@ def from_env(env: Mapping[str, str]) -> Settings:
             for name in SECRET_NAMES
         },
         deployments=_deployments(env.get("GATEWAY_DEPLOYMENTS")),
+        routing=RoutingSettings(
+            default_cost_weight=_cost_weight(env),
+            tier_models=_tier_models(env.get("ROUTING_TIER_MODELS")),
+            profiles_path=env.get("ROUTING_PROFILES_PATH") or None,
+            aws_credentials=bool(
+                env.get("AWS_ACCESS_KEY_ID") or env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+            ),
+        ),
         _env=dict(env),
     )
 
@@ -289,11 +338,13 @@ def get_settings() -> Settings:
 
 
 __all__ = [
+    "DEFAULT_ROUTING_COST_WEIGHT",
     "DEFAULT_SATS_USD_RATE",
     "HealthSettings",
     "JwtSettings",
     "PaymentSettings",
     "ProviderSettings",
+    "RoutingSettings",
     "SecretSource",
     "Settings",
     "from_env",

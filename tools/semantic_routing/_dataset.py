@@ -27,6 +27,9 @@ _COST_SUFFIX = "|total_cost"
 #: Shares of each eval_name stratum; test is held out for evaluation only.
 SPLIT_FRACTIONS = {"train": 0.6, "validation": 0.2, "test": 0.2}
 SPLIT_SEED = 20261124
+#: A CSV of recorded outcomes profiled offline (not the clusters' training CSV): profiles are
+#: counted on "profile", "test" is held out for evaluation only.
+PROFILE_FRACTIONS = {"profile": 0.6, "test": 0.4}
 
 
 @dataclass(frozen=True)
@@ -152,3 +155,8 @@ def stratified_split(
             out[name].extend(rows[start:end])
             start = end
     return {n: sorted(v) for n, v in out.items()}
+
+
+def holdout_split_path(artifacts: Path, csv_path: str | Path) -> Path:
+    """Where the profile/test split of an offline-profiled CSV lives: ``split.<csv stem>.json``."""
+    return Path(artifacts) / f"split.{Path(csv_path).stem}.json"

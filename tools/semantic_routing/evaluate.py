@@ -3,8 +3,11 @@
     python -m tools.semantic_routing.evaluate --data <csv> [--artifacts DIR] [--cache-dir DIR]
 
 Prints JSON. Rows: if the CSV holds every sample_id of the training run's held-out test
-split (``data/split.json``), only those rows are scored (the shipped CSV); otherwise all
-rows, and any overlap with the training/validation rows is reported. Models: those with
+split (``data/split.json``), only those rows are scored (the shipped CSV); likewise for a
+CSV profiled offline (``profile --from-csv``), whose profile/test split is saved as
+``data/split.<csv stem>.json``: only its test rows are scored, and the K-NN baseline learns
+from its profile rows. Otherwise all rows, and any overlap with the rows the router
+learned from is reported. Models: those with
 both CSV columns and a shipped profile; the others are listed and left out of every
 router, baselines included, so all curves share one model pool and one cost range.
 
@@ -102,16 +105,17 @@ def evaluate(
     index = {sid: i for i, sid in enumerate(data.sample_ids)}
     test_ids = split.get("test", [])
     heldout = bool(test_ids) and all(sid in index for sid in test_ids)
+    learned = split.get("train") or split.get("profile") or []
     if heldout:
         scored = data.subset([index[s] for s in test_ids])
-        train = data.subset([index[s] for s in split["train"] if s in index])
+        train = data.subset([index[s] for s in learned if s in index])
         rows_note = (
-            f"held-out test split of the training run: {len(scored)} rows (sample_ids in data/split.json)"
+            f"held-out test split: {len(scored)} rows (sample_ids in data/{split.get('_file', 'split.json')})"
         )
     else:
         scored, train = data, None
-        rows_note = f"all {len(scored)} rows (not the training CSV's held-out split)"
-    seen = set(split.get("train", [])) | set(split.get("validation", []))
+        rows_note = f"all {len(scored)} rows (no held-out split of this CSV is known)"
+    seen = set(split.get("train", [])) | set(split.get("validation", [])) | set(split.get("profile", []))
 
     x = embed_texts(router.config.embedding, scored.prompts, cache_dir)
     max_cost = max(p.mean_cost_usd for p in router.profiles.values())
@@ -161,6 +165,20 @@ def evaluate(
     }
 
 
+def find_split(artifacts: Path, data: RouterBenchData) -> dict[str, Any]:
+    """The saved split whose test rows this CSV holds: the training run's ``split.json``,
+    else an offline profile's ``split.<stem>.json``; ``{}`` when none fits."""
+    ids = set(data.sample_ids)
+    for path in [artifacts / "split.json", *sorted(artifacts.glob("split.*.json"))]:
+        if not path.is_file():
+            continue
+        split: dict[str, Any] = json.loads(path.read_text())
+        test = split.get("test") or []
+        if test and ids.issuperset(test):
+            return {**split, "_file": path.name}
+    return {}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, type=Path, help="RouterBench-format CSV")
@@ -168,9 +186,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=Path, help="cache prompt embeddings here (.npy)")
     args = parser.parse_args(argv)
     router = UniRouter.load(args.artifacts)
-    split_path = args.artifacts / "split.json"
-    split = json.loads(split_path.read_text()) if split_path.is_file() else {}
-    report = {"data": str(args.data), **evaluate(load_csv(args.data), router, split, args.cache_dir)}
+    data = load_csv(args.data)
+    report = {
+        "data": str(args.data),
+        **evaluate(data, router, find_split(args.artifacts, data), args.cache_dir),
+    }
     json.dump(report, sys.stdout, indent=1)
     print()
     return 0

@@ -56,6 +56,24 @@ def is_gradable(gold: str) -> bool:
     return _choices((gold or "").strip().upper()) is not None
 
 
+#: The grader of each task in the shipped validation set (and the data files), by eval_name:
+#: the labels a reply may choose from. A task not listed is graded by its gold's form.
+TASK_CHOICES = {
+    "arc-challenge": _LETTERS,
+    "winogrande": "AB",
+    "formationeval": _LETTERS,
+}
+
+
+def grade_task(eval_name: str, answer: str, gold: str) -> bool | None:
+    """Grade by the task's own choice set; None when the row has no gradable gold."""
+    choices = TASK_CHOICES.get(eval_name)
+    gold = (gold or "").strip().upper()
+    if choices is None or len(gold) != 1 or gold not in choices:
+        return grade(answer, gold)
+    return extract_choice(answer or "", choices) == gold
+
+
 def grade(answer: str, gold: str) -> bool | None:
     """True/False when the row is gradable, None when gold is empty or not a choice label."""
     gold = (gold or "").strip().upper()

@@ -1,5 +1,6 @@
-"""POST /v1/chat/completions. ``model: "auto"`` routes the prompt first (gateway.semantic_routing.auto,
-imported only then: it brings numpy and the embedding weights)."""
+"""POST /v1/chat/completions. ``model: "auto"``, or no ``model`` at all (the schema's default,
+as in Pura), routes the prompt first (gateway.semantic_routing.auto, imported only then: it
+brings numpy and the embedding weights)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ AUTO = "auto"
 async def route_auto(
     body: ChatCompletionRequest, ctx: RequestContext
 ) -> tuple[ChatCompletionRequest, dict[str, Any]]:
-    """For ``model: "auto"``: the request with the routed model, and serve()'s tier and headers."""
+    """For ``model: "auto"`` (or none): the request with the routed model, and serve()'s tier
+    (the prompt's complexity tier, which X-Gateway-Tier reports) and router headers."""
     if body.model != AUTO:
         return body, {}
     from gateway.semantic_routing import auto as autoroute

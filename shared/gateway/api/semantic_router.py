@@ -57,18 +57,24 @@ async def route(request: Request) -> Response:
 
 
 def _profiles() -> dict[str, Any]:
+    from gateway.catalog.servable import unservable_reason
     from gateway.semantic_routing import default_router
+    from gateway.settings import get_settings
 
-    r = default_router()
-    models = autoroute.routable(get_catalog(), r)
+    settings, catalog = get_settings(), get_catalog()
+    r = default_router(settings.routing.profiles_path)
+    models = autoroute.routable(catalog, r)
     data = []
     for name, p in sorted(r.profiles.items()):
         m = models.get(name)
+        why = unservable_reason(m, catalog, settings) if m else "no catalog model has this profile"
         data.append(
             {
                 "profile": name,
                 "model": m.id if m else None,
                 "status": m.status if m else None,
+                "servable": why is None,
+                "not_servable_because": why,
                 "source": p.source,
                 "validation_size": p.validation_size,
                 "date": p.date,

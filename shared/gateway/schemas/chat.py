@@ -76,7 +76,8 @@ class ChatCompletionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    model: str = Field(min_length=1)
+    model: str = Field(default="auto", min_length=1)
+    """A catalog model id or alias; ``auto`` (the default, as in Pura) lets the router choose."""
     messages: list[Message] = Field(min_length=1)
     max_tokens: int | None = Field(default=None, ge=1)
     max_completion_tokens: int | None = Field(default=None, ge=1)

@@ -16,11 +16,13 @@ class RouterRequest(BaseModel):
     execute: bool = True
     """False: return the decision only; nothing is sent to a provider or billed."""
     models: list[str] | None = Field(default=None, min_length=2)
-    """Catalog model ids (or aliases) to choose among; each needs a routing profile.
-    Absent: every catalog model that has one."""
+    """Catalog model ids (or aliases) to choose among; each must be servable (not retired, a
+    provider configured) and have a routing profile. Absent: every servable catalog model
+    that has one, or tier routing when fewer than two do."""
     cost_weight: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     """Penalty per unit of normalised cost (1 = the most expensive profiled model's mean
-    USD per request). 0 ignores cost. Absent: the key's ``default_cost_weight``, else 0."""
+    USD per request). 0 ignores cost. Absent: the key's ``default_cost_weight``, else the
+    deployment's ``ROUTING_DEFAULT_COST_WEIGHT`` (default 0.1)."""
     stream: bool = False
     max_tokens: int | None = Field(default=None, ge=1)
     temperature: float | None = Field(default=None, ge=0, le=2)

@@ -149,5 +149,10 @@ def parse_profiles(raw: Mapping[str, Any], num_clusters: int, digest: str) -> di
     return out
 
 
+def read_profiles_document(path: Path) -> dict[str, Any]:
+    """A profiles.json document, schema version checked (entries are checked by parse_profiles)."""
+    return _read_json(path)
+
+
 def load_profiles(directory: Path, num_clusters: int, digest: str) -> dict[str, ModelProfile]:
     return parse_profiles(_read_json(directory / "profiles.json"), num_clusters, digest)

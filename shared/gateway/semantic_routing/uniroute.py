@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -34,6 +35,8 @@ from gateway.semantic_routing._bundle import (
     load_arrays,
     load_config,
     load_profiles,
+    parse_profiles,
+    read_profiles_document,
 )
 
 if TYPE_CHECKING:
@@ -128,6 +131,7 @@ class UniRouter:
         profiles: Mapping[str, ModelProfile],
     ) -> None:
         self.config = config
+        self._arrays = dict(arrays)
         self._centroids = arrays["centroids"]
         self._map = (arrays["map_weight"], arrays["map_bias"]) if config.assignment == "learned_map" else None
         self.profiles: Mapping[str, ModelProfile] = dict(profiles)
@@ -143,6 +147,14 @@ class UniRouter:
         arrays = load_arrays(directory, config)
         profiles = load_profiles(directory, config.num_clusters, centroids_digest(arrays["centroids"]))
         return cls(config, arrays, profiles)
+
+    def with_profiles(self, profiles: Mapping[str, ModelProfile]) -> UniRouter:
+        """The same clusters and assignment with other profiles (counted against these centroids)."""
+        return UniRouter(self.config, self._arrays, profiles)
+
+    @property
+    def centroids_sha256(self) -> str:
+        return centroids_digest(self._centroids)
 
     @property
     def models(self) -> list[str]:
@@ -184,6 +196,51 @@ class UniRouter:
 
 
 @functools.cache
-def default_router() -> UniRouter:
-    """The router over the artifacts shipped in ``gateway/semantic_routing/data``, loaded once."""
+def _shipped() -> UniRouter:
     return UniRouter.load(ARTIFACTS_DIR)
+
+
+_Stamp = tuple[int, int] | None
+_LOADED: dict[str | None, tuple[tuple[_Stamp, _Stamp], UniRouter]] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def _stamp(path: Path | None) -> _Stamp:
+    if path is None:
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def default_router(overlay: str | Path | None = None) -> UniRouter:
+    """The router over the artifacts shipped in ``gateway/semantic_routing/data``.
+
+    The clusters load once per process. The profiles are re-read whenever the shipped
+    ``profiles.json`` or ``overlay`` (a profiles.json of the same format whose entries win,
+    e.g. written by ``tools.semantic_routing.profile --out``) changes on disk: each call costs
+    one ``stat`` per file, so a model profiled while the process runs is routable on its next
+    request, with no rebuild. A missing overlay counts as empty. Raises RoutingArtifactError
+    when a file is malformed or was counted against other centroids.
+    """
+    base = _shipped()
+    shipped = ARTIFACTS_DIR / "profiles.json"
+    extra = Path(overlay) if overlay else None
+    key = str(extra) if extra is not None else None
+    stamp = (_stamp(shipped), _stamp(extra))
+    found = _LOADED.get(key)
+    if found is not None and found[0] == stamp:
+        return found[1]
+    with _LOAD_LOCK:
+        found = _LOADED.get(key)
+        if found is not None and found[0] == stamp:
+            return found[1]
+        digest = base.centroids_sha256
+        profiles = load_profiles(ARTIFACTS_DIR, base.config.num_clusters, digest)
+        if extra is not None and stamp[1] is not None:
+            profiles.update(parse_profiles(read_profiles_document(extra), base.config.num_clusters, digest))
+        router = base.with_profiles(profiles)
+        _LOADED[key] = (stamp, router)
+        return router

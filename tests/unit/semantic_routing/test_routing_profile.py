@@ -68,11 +68,20 @@ def test_profile_through_a_stub_gateway(
         "2",
     ]
     assert profile.main(argv, transport=_gateway(seen)) == 0
-    report = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    report, capsys_err = json.loads(captured.out), [captured.err]
 
-    assert report["skipped_no_gold"] == 6  # the coding rows have no gold
-    assert report["sent"] == 6 and len(seen) == 6
+    assert report["sent"] == 6 and len(seen) == 6  # the coding rows have no gold: not sent
     assert report["failed_requests"] == 1 and report["graded"] == 5 and report["correct"] == 4
+    # What the operator is told: what the run cost, and how sure each cluster's figure is.
+    assert report["spent_usd"] == pytest.approx(0.002 * 5)
+    assert (
+        report["accuracy"] == pytest.approx(0.8) and report["accuracy_95"][0] < 0.8 < report["accuracy_95"][1]
+    )
+    clusters = {c["cluster"]: c for c in report["clusters"]}
+    assert clusters[1]["graded"] == 5 and clusters[0]["graded"] == 0 and clusters[0]["leans_on_prior"]
+    summary = capsys_err[0]
+    assert "cost of this run: $0.010000" in summary and "cluster 0" in summary
     assert all(body["model"] == "newbie" for body in seen)
 
     router = UniRouter.load(bundle)
@@ -131,3 +140,42 @@ def test_missing_cost_needs_an_explicit_one(tmp_path: Path, tiny_bundle: Path, t
     ]
     with pytest.raises(SystemExit, match="total_cost_usd"):
         profile.main(argv, transport=httpx.MockTransport(handler))
+
+
+def test_profile_into_a_new_overlay_file(
+    tmp_path: Path, tiny_bundle: Path, tiny_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    overlay = tmp_path / "overlay" / "profiles.json"
+    argv = ["--model", "newbie", "--data", str(tiny_csv), "--base-url", "http://gw.test/v1"]
+    argv += ["--api-key", "sk-test", "--artifacts", str(tiny_bundle), "--out", str(overlay)]
+    assert profile.main(argv, transport=_gateway([])) == 0
+    assert json.loads(capsys.readouterr().out)["written_to"] == str(overlay)
+    document = json.loads(overlay.read_text())
+    assert set(document["models"]) == {"newbie"}
+    assert document["centroids_sha256"] == UniRouter.load(tiny_bundle).centroids_sha256
+
+
+def test_offline_profiles_from_recorded_outcomes_hold_out_a_test_split(
+    tmp_path: Path, tiny_bundle: Path, tiny_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tools.semantic_routing._dataset import load_csv
+    from tools.semantic_routing.evaluate import find_split
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, bundle)
+    argv = ["--from-csv", str(tiny_csv), "--artifacts", str(bundle), "--date", "2026-11-24"]
+    assert profile.main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    split = json.loads((bundle / "split.tiny.json").read_text())
+    assert set(split["profile"]).isdisjoint(split["test"])
+    assert len(split["profile"]) + len(split["test"]) == 12 and report["rows_profiled"] == len(
+        split["profile"]
+    )
+    router = UniRouter.load(bundle)
+    # cheap is right on every coding row and wrong on every astronomy row: per-cluster
+    # errors of 0 and 1 on the profile rows (prior 0 in the tiny bundle).
+    assert router.profiles["cheap"].cluster_error == pytest.approx((0.0, 1.0))
+    assert router.profiles["pricey"].cluster_error == pytest.approx((1.0, 0.0))
+    assert "profile split" in router.profiles["cheap"].source
+    # The evaluation finds that split and scores only the held-out rows.
+    assert find_split(bundle, load_csv(tiny_csv))["test"] == split["test"]
