@@ -148,6 +148,13 @@ def test_no_model_at_all_routes_and_reports_the_prompts_tier(stack):
     assert r.headers["x-gateway-router-cost-weight"] == "0.1"  # the deployment default
 
 
+def test_a_legacy_completion_without_a_model_routes_too(stack):
+    with stack.http() as c:
+        r = c.post("/v1/completions", json={"prompt": "Say hi", "max_tokens": 5}, headers=_headers(stack.api_key))
+    assert r.status_code == 200, r.text
+    assert r.json()["model"] in CURRENT and r.headers["x-gateway-router-method"] in ("uniroute", "tier")
+
+
 def test_a_pinned_model_reports_its_own_tier(stack):
     resp = stack.openai().chat.completions.with_raw_response.create(
         model="gpt-4o", messages=PROMPT, max_tokens=5

@@ -13,7 +13,8 @@ from gateway.schemas.usage import Usage
 class CompletionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    model: str = Field(min_length=1)
+    model: str = Field(default="auto", min_length=1)
+    """A catalog model, or `auto` (the default) to let the semantic router choose."""
     prompt: str | list[str]
     max_tokens: int | None = Field(default=None, ge=1)
     temperature: float | None = Field(default=None, ge=0, le=2)
