@@ -20,11 +20,54 @@
         └── AllProvidersFailedError   502 all_providers_failed (one record per attempt)
 
 A client's mistake is always a 4xx; a 500 means a bug in the gateway, never bad input.
+
+A provider's words reach the client only through ``redact``: anything that looks like a
+credential is struck out and the text truncated, since a provider's (or a proxy's) error can
+echo the key the gateway sent it. The provider's whole body goes to the log, never the client.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+_REDACTED = "[redacted]"
+_CREDENTIALS = (
+    # Bearer and Basic credentials, whatever follows the scheme.
+    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=*\-]+"),
+    # name=value / name: value pairs whose name says secret.
+    re.compile(
+        r"(?i)(?<![\w-])((?:x-)?(?:goog-)?api[_-]?key|apikey|access[_-]?key(?:[_-]?id)?|key|secret(?:[_-]?key)?"
+        r"|(?:access[_-]?|auth[_-]?|refresh[_-]?)?token|password|passwd|signature|credentials?)"
+        r"(\"?\s*[=:]\s*\"?'?)[^\s'\",&;)]+"
+    ),
+    # Provider key formats (OpenAI sk-/sk-proj-, Anthropic sk-ant-, Groq gsk_, xAI, ours gw_live_),
+    # masked or not.
+    re.compile(r"\b(?:sk|pk|rk|gsk|xai|gw_live)[-_][A-Za-z0-9_*.\-]{4,}"),
+    re.compile(r"\bAIza[0-9A-Za-z_\-]{20,}"),  # Google API keys
+    re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{12,}\b"),  # AWS access key ids
+    re.compile(r"\b[A-Fa-f0-9]{24,}\b"),  # long hex runs
+    re.compile(r"[A-Za-z0-9+/_\-]{32,}={0,2}"),  # long base64 runs
+)
+REDACT_LIMIT = 300
+
+
+def redact(text: str, limit: int = REDACT_LIMIT) -> str:
+    """``text`` fit to show a client: credential-like runs struck out, whitespace folded,
+    at most ``limit`` characters."""
+    out = " ".join(str(text).split())
+    for pattern in _CREDENTIALS:
+        out = pattern.sub(_strike, out)
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
+def _strike(match: re.Match[str]) -> str:
+    groups = match.groups()
+    if len(groups) == 2:  # name=value: the name stays
+        return f"{groups[0]}{groups[1]}{_REDACTED}"
+    if len(groups) == 1:  # the auth scheme stays
+        return f"{groups[0]} {_REDACTED}"
+    return _REDACTED
 
 
 class GatewayError(Exception):
@@ -161,13 +204,15 @@ class UpstreamError(GatewayError):
         self.extra = {"provider": provider, "upstream_status": upstream_status}
 
     def record(self) -> dict[str, Any]:
-        """One attempt's record, in the shape of the PurAI seed's ``records``."""
+        """One attempt's record: who was tried, what it answered, and a sanitized message; the
+        PurAI seed's ``response`` shape is kept, its ``data`` the same message, never the body."""
+        message = redact(self.message)
         return {
             "provider": self.provider,
-            "response": {
-                "status": self.upstream_status,
-                "data": self.body if self.body is not None else self.message,
-            },
+            "status": self.upstream_status,
+            "code": self.code,
+            "message": message,
+            "response": {"status": self.upstream_status, "data": message},
         }
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gateway.catalog import params
-from gateway.errors import GatewayError, UpstreamError, UpstreamTimeoutError
+from gateway.errors import GatewayError, UpstreamError, UpstreamTimeoutError, redact
+from gateway.observability import logger
 from gateway.providers.registry import get_adapter
 from gateway.settings import get_settings
 from gateway.store import health
@@ -92,6 +93,17 @@ async def failed(attempt: Attempt, exc: BaseException, failures: list[UpstreamEr
         return False
     if isinstance(exc, UpstreamError):
         failures.append(exc)
+        # The provider's own words, whole, for the operator only (the client sees ``record()``).
+        logger.warning(
+            "provider attempt failed",
+            extra={
+                "provider": exc.provider,
+                "upstream_status": exc.upstream_status,
+                "code": exc.code,
+                "upstream_message": exc.message,
+                "upstream_body": exc.body,
+            },
+        )
         if exc.retryable and exc.provider:
             await health.record_failure(exc.provider)
         return exc.retryable
@@ -100,7 +112,7 @@ async def failed(attempt: Attempt, exc: BaseException, failures: list[UpstreamEr
 
 def malformed(provider: str, exc: Exception) -> UpstreamError:
     return UpstreamError(
-        f"{provider} sent a malformed response ({type(exc).__name__}: {str(exc)[:200]})",
+        f"{provider} sent a malformed response ({type(exc).__name__}: {redact(str(exc), 200)})",
         provider=provider,
         retryable=True,
     )
