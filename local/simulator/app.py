@@ -13,7 +13,8 @@ Faults are armed over HTTP, per provider, for the next N requests::
 
     POST /_sim/faults {"provider": "openai", "fault": "status", "status": 503, "count": 2}
     fault: status | timeout (sleeps "seconds") | malformed (200 with a broken body)
-           | disconnect (drops the connection after "after" stream events) | slow ("delay_ms" per event)
+           | disconnect (drops the connection after "after" stream events; a JSON answer is cut
+             after its headers) | slow ("delay_ms" per event)
     status faults may echo the caller's key in the error body, as some providers and proxies
     do: "echo_key": "masked" (OpenAI's "Incorrect API key provided: sk-ab****cdef") | "full"
     DELETE /_sim/faults          disarm everything
@@ -135,7 +136,15 @@ async def serve(
     if is_stream:
         frames = stream(reply, model, rid, include_usage(body))
         return StreamingResponse(sse_body(frames, fault), media_type="text/event-stream")
+    if fault and fault["fault"] == "disconnect":
+        # The request was read and answered in part: the connection drops mid-body.
+        return StreamingResponse(_cut(json.dumps(render(reply, model, rid))), media_type="application/json")
     return JSONResponse(render(reply, model, rid))
+
+
+async def _cut(text: str) -> AsyncIterator[bytes]:
+    yield text[: len(text) // 2].encode()
+    raise Disconnect("simulated disconnect")
 
 
 def openai_routes(prefix: str, provider: str, *, always_usage: bool = False) -> list[Route]:

@@ -14,6 +14,7 @@
     │   └── BudgetExceededError       429 rate_limit_error / budget_exceeded
     ├── InsufficientBalanceError      402 insufficient_quota / insufficient_balance
     ├── StoreUnavailableError         503 api_error / store_unavailable (DynamoDB unreachable or throttling)
+    ├── DeadlineExceededError         504 api_error / deadline_exceeded (the function's time ran out; in-stream)
     └── UpstreamError                 502 upstream_error (a provider failed; carries its status)
         ├── UpstreamTimeoutError      504-ish, reported as 502 upstream_timeout
         ├── UpstreamConnectionError   502 upstream_connection_error
@@ -179,8 +180,19 @@ class StoreUnavailableError(GatewayError):
     code = "store_unavailable"
 
 
+class DeadlineExceededError(GatewayError):
+    """The function's own deadline is near: a stream stops here (an SSE error event, then
+    ``[DONE]``) and what was delivered is billed, rather than Lambda cutting it unsettled."""
+
+    status = 504
+    type = "api_error"
+    code = "deadline_exceeded"
+
+
 class UpstreamError(GatewayError):
-    """A provider failed. ``retryable`` tells failover whether the next target may succeed."""
+    """A provider failed. ``retryable`` tells failover whether the next target may succeed;
+    ``unanswered`` that the request reached the provider and no answer came back (a read
+    timeout, the connection dropped after sending), so the provider may bill its prompt."""
 
     status = 502
     type = "upstream_error"
@@ -195,13 +207,26 @@ class UpstreamError(GatewayError):
         retryable: bool = False,
         body: Any = None,
         code: str | None = None,
+        unanswered: bool = False,
     ) -> None:
         super().__init__(message, code=code)
         self.provider = provider
         self.upstream_status = upstream_status
         self.retryable = retryable
         self.body = body
+        self.unanswered = unanswered
         self.extra = {"provider": provider, "upstream_status": upstream_status}
+
+    def named(self, provider: str) -> UpstreamError:
+        """The same failure under the provider that was tried: adapters know only their own id,
+        which a named deployment shares (``openai`` for any OpenAI-compatible server)."""
+        if self.provider != provider:
+            old, self.provider = self.provider, provider
+            self.extra["provider"] = provider
+            if old and self.message.startswith(old):
+                self.message = provider + self.message[len(old) :]
+                self.args = (self.message,)
+        return self
 
     def record(self) -> dict[str, Any]:
         """One attempt's record: who was tried, what it answered, and a sanitized message; the
