@@ -47,7 +47,7 @@ class Sim:
 
 
 @pytest.fixture
-def sim(store, monkeypatch) -> Iterator[Sim]:
+def bench(store, monkeypatch) -> Iterator[Sim]:
     url = _sim()
     closed = f"http://127.0.0.1:{free_port()}"
     for k, v in {
@@ -86,7 +86,7 @@ def sim(store, monkeypatch) -> Iterator[Sim]:
 
 
 def new_ctx(rid: str) -> RequestContext:
-    ctx = RequestContext(request_id=rid, principal=Principal(id="k1"))
+    ctx = RequestContext(request_id=rid, principal=Principal(id="k1", managed=True))
     current_context.set(ctx)
     return ctx
 

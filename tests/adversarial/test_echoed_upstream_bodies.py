@@ -37,8 +37,8 @@ def logged(monkeypatch):
 
 @pytest.mark.parametrize("echo", ["masked", "full"])
 @pytest.mark.parametrize("stream", [False, True])
-async def test_a_provider_401_with_our_key_in_it_is_not_shown_to_the_client(sim, logged, echo, stream):
-    sim.fault("openai", "status", status=401, echo_key=echo)
+async def test_a_provider_401_with_our_key_in_it_is_not_shown_to_the_client(bench, logged, echo, stream):
+    bench.fault("openai", "status", status=401, echo_key=echo)
     ctx = new_ctx(f"leak-{echo}-{stream}")
     the_plan = await plan_completion(chat(model="openai/gpt-4o-mini", stream=stream), ctx)
     attempt = streaming.open_stream(ctx, the_plan) if stream else unary.complete(ctx, the_plan)
@@ -53,7 +53,7 @@ async def test_a_provider_401_with_our_key_in_it_is_not_shown_to_the_client(sim,
     assert any(OPENAI_KEY[-6:] in json.dumps(line.get("upstream_body")) for line in logged)
 
 
-async def test_an_error_event_mid_stream_does_not_echo_the_body(sim):
+async def test_an_error_event_mid_stream_does_not_echo_the_body(bench):
     """Anthropic reports an error inside a stream as an ``error`` event: its message reaches the
     client as the SSE error event, sanitized like any other."""
     from gateway.providers.anthropic import adapter
@@ -98,7 +98,7 @@ def test_redact_keeps_plain_words_and_truncates():
     assert len(redact("word " * 500)) <= 300
 
 
-async def test_a_body_that_is_not_json_is_not_echoed(sim, monkeypatch):
+async def test_a_body_that_is_not_json_is_not_echoed(bench, monkeypatch):
     """An HTML error page or a plain-text body that echoes the request headers."""
     from gateway import http_client
 

@@ -16,7 +16,7 @@ from gateway.settings import get_settings
 
 
 @pytest.fixture
-def short_deadline(sim, monkeypatch):
+def short_deadline(bench, monkeypatch):
     """A 2 s failover deadline, however it is derived (the old constant or the function's)."""
     monkeypatch.setenv("REQUEST_DEADLINE_S", "2")
     monkeypatch.setenv("FUNCTION_TIMEOUT_S", "3")
@@ -24,7 +24,7 @@ def short_deadline(sim, monkeypatch):
     monkeypatch.setenv("ATTEMPT_FLOOR_S", "0.5")
     monkeypatch.setenv("OPENAI_READ_TIMEOUT", "30")  # the hang is the deadline's to catch, not httpx's
     get_settings.cache_clear()
-    return sim
+    return bench
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -47,8 +47,8 @@ async def test_a_hanging_primary_leaves_the_backup_its_turn(short_deadline, stre
 
 
 @pytest.mark.parametrize("stream", [False, True])
-async def test_a_deployment_is_named_in_records_and_headers(sim, stream):
-    sim.fault("openai", "status", status=503)  # the deployment is served by the simulator's OpenAI face
+async def test_a_deployment_is_named_in_records_and_headers(bench, stream):
+    bench.fault("openai", "status", status=503)  # the deployment is served by the simulator's OpenAI face
     ctx = new_ctx(f"dep-{stream}")
     the_plan = await plan_completion(chat(model="local-vllm/llama3.1:8b", stream=stream), ctx)
     attempt = streaming.open_stream(ctx, the_plan) if stream else unary.complete(ctx, the_plan)
@@ -62,8 +62,8 @@ async def test_a_deployment_is_named_in_records_and_headers(sim, stream):
     assert gateway_headers(ctx, "llama3.1:8b", None, None)["x-gateway-provider"] == "local-vllm"
 
 
-async def test_a_deployment_failing_over_is_named_then_the_backup_serves(sim):
-    sim.fault("openai", "status", status=500)
+async def test_a_deployment_failing_over_is_named_then_the_backup_serves(bench):
+    bench.fault("openai", "status", status=500)
     ctx = new_ctx("dep-fo")
     req = chat(model="local-vllm/llama3.1:8b", fallbacks=["anthropic/claude-haiku-4-5-20251001"])
     the_plan = await plan_completion(req, ctx)

@@ -33,10 +33,10 @@ def _text(frames: list[bytes]) -> str:
     return "".join(out)
 
 
-async def test_a_stream_stops_before_the_function_deadline_and_settles(sim):
+async def test_a_stream_stops_before_the_function_deadline_and_settles(bench):
     """The function's clock runs out mid-stream: an error event, then [DONE], and the delivered
     text billed; never a stream Lambda cuts unsettled."""
-    sim.fault("anthropic", "slow", delay_ms=20)
+    bench.fault("anthropic", "slow", delay_ms=20)
     with clock.frozen(T0) as c:
         ctx = new_ctx("late1")
         the_plan = await plan_completion(chat(model="claude-haiku-4-5-20251001", stream=True), ctx)
@@ -57,9 +57,9 @@ async def test_a_stream_stops_before_the_function_deadline_and_settles(sim):
     assert (await accounts.get("k1")).holds == []  # settled: the hold closed, not left to expire
 
 
-async def test_a_stalled_provider_is_cut_at_the_deadline_too(sim):
+async def test_a_stalled_provider_is_cut_at_the_deadline_too(bench):
     """The provider stops sending mid-stream: the read is cut at the stop time, not waited out."""
-    sim.fault("anthropic", "slow", delay_ms=30_000)
+    bench.fault("anthropic", "slow", delay_ms=30_000)
     with clock.frozen(T0):
         ctx = new_ctx("late2")
         ctx.deadline = clock.monotonic() + 5 + 0.5  # half a second of stream left before the margin
@@ -71,7 +71,7 @@ async def test_a_stalled_provider_is_cut_at_the_deadline_too(sim):
     assert record["status"] in ("partial", "error") and (await accounts.get("k1")).holds == []
 
 
-async def test_the_json_path_fails_over_only_until_the_function_deadline(sim):
+async def test_the_json_path_fails_over_only_until_the_function_deadline(bench):
     with clock.frozen(T0) as c:
         ctx = new_ctx("late3")
         the_plan = await plan_completion(chat(model="claude-haiku-4-5-20251001"), ctx)

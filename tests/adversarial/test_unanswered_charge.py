@@ -48,34 +48,34 @@ def _charged_the_estimate(record: dict) -> None:
     assert record["total_cost_usd"] > 0
 
 
-async def test_a_read_timeout_is_charged_the_prompt_estimate(sim, monkeypatch):
+async def test_a_read_timeout_is_charged_the_prompt_estimate(bench, monkeypatch):
     monkeypatch.setenv("ANTHROPIC_READ_TIMEOUT", "0.3")
     get_settings.cache_clear()
-    sim.fault("anthropic", "timeout", seconds=3)
+    bench.fault("anthropic", "timeout", seconds=3)
     _charged_the_estimate(await _fail("ua-timeout"))
 
 
-async def test_a_connection_dropped_after_the_request_went_out_is_charged(sim):
-    sim.fault("anthropic", "disconnect", after=0)
+async def test_a_connection_dropped_after_the_request_went_out_is_charged(bench):
+    bench.fault("anthropic", "disconnect", after=0)
     _charged_the_estimate(await _fail("ua-dropped"))
 
 
-async def test_the_deadline_passing_mid_request_is_charged(sim, monkeypatch):
+async def test_the_deadline_passing_mid_request_is_charged(bench, monkeypatch):
     monkeypatch.setenv("FUNCTION_TIMEOUT_S", "1.5")
     monkeypatch.setenv("STREAM_SETTLE_MARGIN_S", "1")
     get_settings.cache_clear()
-    sim.fault("anthropic", "timeout", seconds=3)
+    bench.fault("anthropic", "timeout", seconds=3)
     _charged_the_estimate(await _fail("ua-deadline"))
 
 
-async def test_a_refused_connection_is_not_charged(sim, monkeypatch):
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", sim.closed)
+async def test_a_refused_connection_is_not_charged(bench, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", bench.closed)
     get_settings.cache_clear()
     record = await _fail("ua-refused")
     assert record["status"] == "error" and record["total_cost_usd"] == 0
 
 
-async def test_a_provider_that_answered_with_an_error_is_not_charged(sim):
-    sim.fault("anthropic", "status", status=503)
+async def test_a_provider_that_answered_with_an_error_is_not_charged(bench):
+    bench.fault("anthropic", "status", status=503)
     record = await _fail("ua-503")
     assert record["status"] == "error" and record["total_cost_usd"] == 0
