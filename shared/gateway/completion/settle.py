@@ -54,6 +54,13 @@ def estimate(request: ChatCompletionRequest, usage: RawUsage, completion_text: s
     return RawUsage(tokens.estimate_prompt(request), tokens.estimate_text(completion_text)), True
 
 
+def unanswered(target: Target, request: ChatCompletionRequest, error_code: str) -> settlement.Outcome:
+    """A request the provider received but never answered: an error, charged the gateway's best
+    estimate of what the provider bills for it (the prompt, at the target's input price)."""
+    usage = RawUsage(tokens.estimate_prompt(request), 0)
+    return outcome("error", target, target.model.id, usage, estimated=True, error_code=error_code)
+
+
 async def settle(ctx: RequestContext, plan: Plan, result: settlement.Outcome) -> None:
     # Shielded: a client that hangs up must not cancel its own bill.
     plan.admission.settled = True
@@ -81,4 +88,4 @@ async def settle_failure(ctx: RequestContext, plan: Plan, exc: BaseException) ->
     await settle(ctx, plan, outcome("error", None, plan.request.model, RawUsage(), error_code=str(code)))
 
 
-__all__ = ["estimate", "outcome", "settle", "settle_failure"]
+__all__ = ["estimate", "outcome", "settle", "settle_failure", "unanswered"]

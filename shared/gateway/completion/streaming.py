@@ -1,6 +1,10 @@
 """A streaming completion: fail over until the first chunk is in hand (nothing has reached the
 client yet), then commit to that provider. A later failure becomes an SSE error event, and
-what was delivered is billed, also when the client goes away."""
+what was delivered is billed, also when the client goes away.
+
+A stream stops reading ``STREAM_SETTLE_MARGIN_S`` before the function's deadline: it ends
+with a ``deadline_exceeded`` error event and settles what was delivered, so Lambda never
+cuts a stream that has not been billed."""
 
 from __future__ import annotations
 
@@ -20,11 +24,12 @@ from gateway.completion import legacy_functions
 from gateway.completion.attempts import attempts, failed, malformed
 from gateway.completion.plan import new_id
 from gateway.completion.settle import estimate, outcome, settle, settle_failure
-from gateway.errors import AllProvidersFailedError, GatewayError, UpstreamError
+from gateway.errors import AllProvidersFailedError, DeadlineExceededError, GatewayError, UpstreamError
 from gateway.observability import logger
 from gateway.providers import transport
 from gateway.providers.base import StreamState
 from gateway.schemas import ChatCompletionChunk
+from gateway.settings import get_settings
 from gateway.store import health
 
 if TYPE_CHECKING:
@@ -88,7 +93,7 @@ async def _open_stream(ctx: RequestContext, plan: Plan) -> Stream:
         stack = AsyncExitStack()
         state = StreamState(id=new_id(), model=target.model.id, created=int(clock.now()))
         try:
-            async with asyncio.timeout(attempt.time_left):
+            async with asyncio.timeout(attempt.budget):
                 reply = await stack.enter_async_context(
                     transport.open_stream(adapter.build_request(attempt.request, target), target)
                 )
@@ -153,6 +158,29 @@ async def _nothing() -> AsyncIterator[Any]:
     yield
 
 
+class _OutOfTime(Exception):
+    """The function's deadline, less the settle margin, came before the stream's end."""
+
+
+async def _until(events: AsyncIterator[Any], ctx: RequestContext) -> AsyncIterator[Any]:
+    """``events`` until the stream's stop time: each read is cut when the time runs out, so a
+    provider that stalls mid-stream cannot carry the stream past it either."""
+    margin = get_settings().stream_settle_margin_s
+    it = aiter(events)
+    while True:
+        left = ctx.time_left(margin)
+        if left <= 0:
+            raise _OutOfTime
+        try:
+            async with asyncio.timeout(left):
+                event = await anext(it)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise _OutOfTime from None
+        yield event
+
+
 async def chunks(
     stream: Stream, ctx: RequestContext, plan: Plan
 ) -> AsyncGenerator[ChatCompletionChunk | GatewayError, None]:
@@ -175,7 +203,7 @@ async def chunks(
                 yield out(c)
             try:
                 # The first chunks may have ended the stream already.
-                events = _nothing() if state.done else stream.events
+                events = _nothing() if state.done else _until(stream.events, ctx)
                 async for event in events:
                     for c in _parse_event(stream.adapter, event, state, stream.target.provider_id):
                         if _has_content(c):
@@ -186,9 +214,17 @@ async def chunks(
                         break
             except UpstreamError as exc:
                 status = "partial"
+                exc = exc.named(stream.target.provider_id)
                 if exc.retryable and exc.provider:
                     await health.record_failure(exc.provider)
                 yield exc
+                return
+            except _OutOfTime:
+                status = "partial"
+                yield DeadlineExceededError(
+                    "The response reached the gateway's time limit and was cut short; "
+                    "what was delivered is billed."
+                )
                 return
             status = "ok"
             usage, _ = estimate(stream.request, state.usage, _text_of(delivered))
