@@ -143,7 +143,6 @@ class Settings:
     dynamodb_endpoint_url: str | None = None
     region: str = "us-east-1"
     max_body_bytes: int = 4 * 1024 * 1024
-    request_deadline_s: float = 28.0
     stream_settle_margin_s: float = 5.0
     """``STREAM_SETTLE_MARGIN_S``: work stops this long before the function's deadline (a stream
     ends with an error event, failover gives up) so the request is settled before Lambda cuts it."""
@@ -286,8 +285,6 @@ def from_env(env: Mapping[str, str]) -> Settings:
         dynamodb_endpoint_url=env.get("DYNAMODB_ENDPOINT_URL") or None,
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
         max_body_bytes=int(_float(env, "MAX_BODY_BYTES", 4 * 1024 * 1024)),
-        # A REST API integration times out at 29 s by default; stay inside it.
-        request_deadline_s=_float(env, "REQUEST_DEADLINE_S", 28.0),
         stream_settle_margin_s=_float(env, "STREAM_SETTLE_MARGIN_S", 5.0),
         attempt_floor_s=_float(env, "ATTEMPT_FLOOR_S", 2.0),
         usage_ttl_days=int(_float(env, "USAGE_TTL_DAYS", 30)),

@@ -17,8 +17,7 @@ from gateway.settings import get_settings
 
 @pytest.fixture
 def short_deadline(bench, monkeypatch):
-    """A 2 s failover deadline, however it is derived (the old constant or the function's)."""
-    monkeypatch.setenv("REQUEST_DEADLINE_S", "2")
+    """A 2 s failover deadline: the function's 3 s timeout less the 1 s settle margin."""
     monkeypatch.setenv("FUNCTION_TIMEOUT_S", "3")
     monkeypatch.setenv("STREAM_SETTLE_MARGIN_S", "1")
     monkeypatch.setenv("ATTEMPT_FLOOR_S", "0.5")

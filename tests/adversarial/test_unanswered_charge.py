@@ -79,3 +79,17 @@ async def test_a_provider_that_answered_with_an_error_is_not_charged(bench):
     bench.fault("anthropic", "status", status=503)
     record = await _fail("ua-503")
     assert record["status"] == "error" and record["total_cost_usd"] == 0
+
+
+async def test_a_stream_accepted_then_cut_before_its_first_chunk_is_charged(bench):
+    """The provider took the request and opened its stream, then the connection dropped before
+    any chunk: it may bill the prompt it read, so the stream is charged the estimate too."""
+    from gateway.completion import streaming
+
+    bench.fault("anthropic", "disconnect", after=0)
+    ctx, req = new_ctx("ua-stream"), chat(model=f"anthropic/{MODEL}", stream=True)
+    the_plan = await plan_completion(req, ctx)
+    with pytest.raises(AllProvidersFailedError):
+        await streaming.open_stream(ctx, the_plan)
+    [record] = await ledger("ua-stream")
+    _charged_the_estimate(record)

@@ -4,6 +4,7 @@ shielded from cancellation, and, when the store cannot take it, logged in full i
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from gateway.store.ledger import record_item
 if TYPE_CHECKING:
     from gateway.accounting.record import Status
     from gateway.catalog.targets import Target
+    from gateway.completion.attempts import Attempt
     from gateway.completion.plan import Plan
     from gateway.context import RequestContext
     from gateway.schemas import ChatCompletionRequest
@@ -76,16 +78,23 @@ async def settle(ctx: RequestContext, plan: Plan, result: settlement.Outcome) ->
             metrics_unsettled()
 
 
-async def settle_failure(ctx: RequestContext, plan: Plan, exc: BaseException) -> None:
+async def settle_failure(
+    ctx: RequestContext, plan: Plan, exc: BaseException, lost: Sequence[Attempt] = ()
+) -> None:
     """Whatever escaped an attempt loop before settlement (a client's error found on the way,
     every provider failing, a bug, a cancellation): nothing was delivered, so the request is
-    settled as an error, once."""
+    settled as an error, once. When the last provider tried received the request and never
+    answered (``lost``), it is charged the estimate of what that provider bills (``unanswered``)."""
     if plan.admission.settled:
         return
-    code = getattr(exc, "code", None) or (
-        "cancelled" if isinstance(exc, asyncio.CancelledError) else "internal_error"
+    code = str(
+        getattr(exc, "code", None)
+        or ("cancelled" if isinstance(exc, asyncio.CancelledError) else "internal_error")
     )
-    await settle(ctx, plan, outcome("error", None, plan.request.model, RawUsage(), error_code=str(code)))
+    if lost:
+        await settle(ctx, plan, unanswered(lost[-1].target, lost[-1].request, code))
+        return
+    await settle(ctx, plan, outcome("error", None, plan.request.model, RawUsage(), error_code=code))
 
 
 __all__ = ["estimate", "outcome", "settle", "settle_failure", "unanswered"]

@@ -21,7 +21,7 @@ from gateway import clock
 from gateway.accounting import pricing, tokens
 from gateway.accounting.record import Status
 from gateway.completion import legacy_functions
-from gateway.completion.attempts import attempts, failed, malformed
+from gateway.completion.attempts import Attempt, attempts, failed, malformed
 from gateway.completion.plan import new_id
 from gateway.completion.settle import estimate, outcome, settle, settle_failure
 from gateway.errors import AllProvidersFailedError, DeadlineExceededError, GatewayError, UpstreamError
@@ -78,14 +78,17 @@ async def _first_chunks(
 
 
 async def open_stream(ctx: RequestContext, plan: Plan) -> Stream:
+    lost: list[Attempt] = []
     try:
-        return await _open_stream(ctx, plan)
+        return await _open_stream(ctx, plan, lost)
     except BaseException as exc:
-        await settle_failure(ctx, plan, exc)
+        await settle_failure(ctx, plan, exc, lost)
         raise
 
 
-async def _open_stream(ctx: RequestContext, plan: Plan) -> Stream:
+async def _open_stream(ctx: RequestContext, plan: Plan, lost: list[Attempt]) -> Stream:
+    """Fail over until a stream's first chunks are in hand. ``lost`` keeps the last attempt
+    whose provider accepted the request and then never sent a chunk (it may bill the prompt)."""
     failures: list[UpstreamError] = []
     async for attempt in attempts(plan, ctx):
         target, adapter = attempt.target, attempt.adapter
@@ -99,15 +102,19 @@ async def _open_stream(ctx: RequestContext, plan: Plan) -> Stream:
                 )
                 if reply.events is None:
                     raise adapter.map_error(reply.status, reply.body, reply.headers)
+                lost[:] = [attempt]
                 first = await _first_chunks(adapter, reply.events, state, attempt.provider)
         except (TimeoutError, UpstreamError) as exc:
             await stack.aclose()
+            if lost and lost[-1] is attempt and isinstance(exc, UpstreamError) and not exc.unanswered:
+                lost.clear()  # the provider said no (an error event): nothing to bill
             if await failed(attempt, exc, failures):
                 continue
             break
         except BaseException:
             await stack.aclose()
             raise
+        lost.clear()
         ctx.tier, ctx.dropped_params = target.model.tier, attempt.dropped
         await health.record_success(target.provider_id)
         return Stream(attempt.request, target, adapter, state, reply.events, stack, first)

@@ -16,7 +16,7 @@ from gateway.accounting import pricing
 from gateway.completion import legacy_functions
 from gateway.completion.attempts import attempts, failed, malformed
 from gateway.completion.plan import new_id
-from gateway.completion.settle import estimate, outcome, settle, settle_failure, unanswered
+from gateway.completion.settle import estimate, outcome, settle, settle_failure
 from gateway.errors import AllProvidersFailedError, UpstreamError
 from gateway.providers import transport
 from gateway.store import health
@@ -34,16 +34,8 @@ async def complete(ctx: RequestContext, plan: Plan) -> ChatCompletion:
     try:
         return await _complete(ctx, plan, lost)
     except BaseException as exc:
-        if lost and not plan.admission.settled:
-            await settle(ctx, plan, unanswered(lost[-1].target, lost[-1].request, _code(exc)))
-        else:
-            await settle_failure(ctx, plan, exc)
+        await settle_failure(ctx, plan, exc, lost)
         raise
-
-
-def _code(exc: BaseException) -> str:
-    code = getattr(exc, "code", None)
-    return str(code) if code else "cancelled" if isinstance(exc, asyncio.CancelledError) else "internal_error"
 
 
 async def _send(attempt: Attempt, ctx: RequestContext, lost: list[Attempt]) -> ProviderResult:
