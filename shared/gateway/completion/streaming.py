@@ -28,7 +28,7 @@ from gateway.errors import AllProvidersFailedError, DeadlineExceededError, Gatew
 from gateway.observability import logger
 from gateway.providers import transport
 from gateway.providers.base import StreamState
-from gateway.schemas import ChatCompletionChunk
+from gateway.schemas import ChatCompletionChunk, ChunkChoice, Delta
 from gateway.settings import get_settings
 from gateway.store import health
 
@@ -188,10 +188,33 @@ async def _until(events: AsyncIterator[Any], ctx: RequestContext) -> AsyncIterat
         yield event
 
 
+async def _received(stream: Stream, ctx: RequestContext) -> AsyncIterator[ChatCompletionChunk]:
+    """The provider's chunks in order: those the commit read, then the rest until it is done
+    (``UpstreamError`` or ``_OutOfTime`` when it breaks or time runs out)."""
+    for c in stream.pending:
+        yield c
+    # The first chunks may have ended the stream already.
+    events = _nothing() if stream.state.done else _until(stream.events, ctx)
+    async for event in events:
+        for c in _parse_event(stream.adapter, event, stream.state, stream.target.provider_id):
+            yield c
+        if stream.state.done:
+            break
+
+
+def _finishes(chunk: ChatCompletionChunk) -> bool:
+    return any(ch.finish_reason for ch in chunk.choices)
+
+
 async def chunks(
     stream: Stream, ctx: RequestContext, plan: Plan
 ) -> AsyncGenerator[ChatCompletionChunk | GatewayError, None]:
-    """Every chunk as it arrives, then a final chunk carrying usage and cost.
+    """Every chunk as it arrives, and the usage with its cost at the end.
+
+    OpenAI's rule for where the usage goes: with ``stream_options.include_usage`` a last chunk
+    with empty ``choices`` carries it; otherwise it rides on the final chunk that carries the
+    ``finish_reason`` (held back until the stream ends), so clients that read
+    ``chunk.choices[0]`` on every chunk never meet an empty list and the cost still arrives.
 
     A provider failure after the commit is yielded as the error (the caller renders it as an
     SSE error event). Settlement happens in ``finally``: also when the client goes away.
@@ -201,33 +224,35 @@ async def chunks(
     out: Callable[[ChatCompletionChunk], ChatCompletionChunk] = (
         legacy_functions.chunk_to_legacy if plan.legacy else _identity
     )
+    usage_chunk = bool(stream.request.stream_options and stream.request.stream_options.include_usage)
+    held: ChatCompletionChunk | None = None
     try:
         async with stream.stack:
-            for c in stream.pending:
-                if _has_content(c):
-                    ctx.mark_first_byte()
-                delivered.append(c)
-                yield out(c)
             try:
-                # The first chunks may have ended the stream already.
-                events = _nothing() if state.done else _until(stream.events, ctx)
-                async for event in events:
-                    for c in _parse_event(stream.adapter, event, state, stream.target.provider_id):
-                        if _has_content(c):
-                            ctx.mark_first_byte()
-                        delivered.append(c)
-                        yield out(c)
-                    if state.done:
-                        break
+                async for c in _received(stream, ctx):
+                    if _has_content(c):
+                        ctx.mark_first_byte()
+                    delivered.append(c)
+                    if held is not None:
+                        yield out(held)
+                        held = None
+                    if not usage_chunk and _finishes(c):
+                        held = c  # the usage joins it once the stream is done
+                        continue
+                    yield out(c)
             except UpstreamError as exc:
                 status = "partial"
                 exc = exc.named(stream.target.provider_id)
                 if exc.retryable and exc.provider:
                     await health.record_failure(exc.provider)
+                if held is not None:
+                    yield out(held)
                 yield exc
                 return
             except _OutOfTime:
                 status = "partial"
+                if held is not None:
+                    yield out(held)
                 yield DeadlineExceededError(
                     "The response reached the gateway's time limit and was cut short; "
                     "what was delivered is billed."
@@ -236,14 +261,25 @@ async def chunks(
             status = "ok"
             usage, _ = estimate(stream.request, state.usage, _text_of(delivered))
             cost = pricing.price(usage, stream.target.pricing)
-            yield ChatCompletionChunk(
-                id=state.id,
-                created=state.created,
-                model=state.model,
-                choices=[],
-                provider=stream.target.provider_id,
-                usage=pricing.to_usage(usage, cost, latency_ms=ctx.elapsed_ms(), ttft_ms=ctx.ttft_ms()),
-            )
+            priced = pricing.to_usage(usage, cost, latency_ms=ctx.elapsed_ms(), ttft_ms=ctx.ttft_ms())
+            if usage_chunk:
+                last = ChatCompletionChunk(
+                    id=state.id, created=state.created, model=state.model, choices=[], usage=priced
+                )
+            elif held is not None:
+                last = held.model_copy(update={"usage": priced})
+            else:  # the provider ended without a finish_reason: say how it ended, with the usage
+                last = ChatCompletionChunk(
+                    id=state.id,
+                    created=state.created,
+                    model=state.model,
+                    choices=[
+                        ChunkChoice(index=0, delta=Delta(), finish_reason=state.finish_reason or "stop")
+                    ],
+                    usage=priced,
+                )
+            last.provider = stream.target.provider_id
+            yield out(last)
     finally:
         usage, estimated = estimate(stream.request, state.usage, _text_of(delivered))
         if status != "ok" and not estimated:
