@@ -52,7 +52,7 @@ def credential(headers: Mapping[str, str]) -> str | None:
     return None
 
 
-def _managed(record: dict[str, Any]) -> bool:
+def is_managed(record: dict[str, Any]) -> bool:
     """Whether the admin set this record's limits (created it with them, or changed them since)."""
     return record.get("created_by") == "admin" or bool(record.get("managed"))
 
@@ -63,7 +63,7 @@ def _principal(record: dict[str, Any]) -> Principal:
         kind="key",
         label=record.get("label"),
         limits=dict(record.get("limits") or {}),
-        managed=_managed(record),
+        managed=is_managed(record),
     )
 
 
@@ -97,7 +97,7 @@ async def _jwt_principal(token: str) -> tuple[Principal | None, float]:
         # A subject nobody configured gets what a new self-serve key gets.
         limits, managed = get_settings().self_serve.limits(), False
     else:
-        limits, managed = dict(record.get("limits") or {}), _managed(record)
+        limits, managed = dict(record.get("limits") or {}), is_managed(record)
     principal = Principal(
         id=f"jwt:{claims['sub']}",
         kind="jwt",
