@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gateway.schemas.usage import Usage
 
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
+
+MAX_OUTPUT_TOKENS = 1_000_000
+"""A sanity ceiling on ``max_tokens``/``max_completion_tokens``, above every catalog model's
+``max_output_tokens``; the target model's own limit is checked when the request is planned
+(``catalog/params.check_output_limit``)."""
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+OutputLimit = Annotated[int, Field(ge=1, le=MAX_OUTPUT_TOKENS)]
+Temperature = Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)]
+TopP = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Penalty = Annotated[float, Field(ge=-2, le=2, allow_inf_nan=False)]
+Seed = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
+Bias = Annotated[float, Field(ge=-100, le=100, allow_inf_nan=False)]
 
 
 class FunctionCall(BaseModel):
@@ -78,20 +90,21 @@ class ChatCompletionRequest(BaseModel):
 
     model: str = Field(min_length=1)
     messages: list[Message] = Field(min_length=1)
-    max_tokens: int | None = Field(default=None, ge=1)
-    max_completion_tokens: int | None = Field(default=None, ge=1)
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    top_p: float | None = Field(default=None, ge=0, le=1)
+    max_tokens: OutputLimit | None = None
+    max_completion_tokens: OutputLimit | None = None
+    temperature: Temperature | None = None
+    top_p: TopP | None = None
     n: int | None = Field(default=None, ge=1, le=16)
     stream: bool | None = False
     stream_options: StreamOptions | None = None
     stop: str | list[str] | None = None
-    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
-    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
-    logit_bias: dict[str, float] | None = None
+    presence_penalty: Penalty | None = None
+    frequency_penalty: Penalty | None = None
+    logit_bias: dict[str, Bias] | None = Field(default=None, max_length=300)
+    """Token id -> bias in [-100, 100], at most 300 entries (OpenAI's limits)."""
     logprobs: bool | None = None
     top_logprobs: int | None = Field(default=None, ge=0, le=20)
-    seed: int | None = None
+    seed: Seed | None = None
     user: str | None = None
     response_format: dict[str, Any] | None = None
     tools: list[Tool] | None = None

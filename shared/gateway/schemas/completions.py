@@ -6,7 +6,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gateway.schemas.chat import ChatCompletionRequest, StreamOptions
+from gateway.schemas.chat import (
+    ChatCompletionRequest,
+    OutputLimit,
+    Penalty,
+    Seed,
+    StreamOptions,
+    Temperature,
+    TopP,
+)
 from gateway.schemas.usage import Usage
 
 
@@ -15,16 +23,16 @@ class CompletionRequest(BaseModel):
 
     model: str = Field(min_length=1)
     prompt: str | list[str]
-    max_tokens: int | None = Field(default=None, ge=1)
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    top_p: float | None = Field(default=None, ge=0, le=1)
+    max_tokens: OutputLimit | None = None
+    temperature: Temperature | None = None
+    top_p: TopP | None = None
     n: int | None = Field(default=None, ge=1, le=16)
     stream: bool | None = False
     stream_options: StreamOptions | None = None
     stop: str | list[str] | None = None
-    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
-    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
-    seed: int | None = None
+    presence_penalty: Penalty | None = None
+    frequency_penalty: Penalty | None = None
+    seed: Seed | None = None
     user: str | None = None
     suffix: str | None = None
     echo: bool | None = None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.schemas.router import MAX_COST_WEIGHT
 
 LIMIT_FIELDS = ("daily_budget_usd", "rpm", "tpm", "free_requests", "default_cost_weight")
 
@@ -15,15 +17,15 @@ class KeyLimits(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    daily_budget_usd: Decimal | None = Field(default=None, ge=0, le=1_000_000)
+    daily_budget_usd: Decimal | None = Field(default=None, ge=0, le=1_000_000, allow_inf_nan=False)
     """USD the key may spend (or hold for in-flight requests) per UTC day, free tier included."""
     rpm: int | None = Field(default=None, ge=1, le=1_000_000)
     """Requests per one-minute window, across all containers."""
     tpm: int | None = Field(default=None, ge=1, le=1_000_000_000)
     """Tokens (prompt estimate plus max_tokens, trued up to actual) per one-minute window."""
-    free_requests: int | None = Field(default=None, ge=0)
+    free_requests: int | None = Field(default=None, ge=0, le=1_000_000_000)
     """Requests served free before the wallet pays (default 5,000)."""
-    default_cost_weight: float | None = Field(default=None, ge=0)
+    default_cost_weight: float | None = Field(default=None, ge=0, le=MAX_COST_WEIGHT, allow_inf_nan=False)
     """The router's cost penalty for this key when a request gives none."""
 
     def given(self) -> dict[str, Any]:
@@ -38,6 +40,17 @@ class KeyCreateRequest(KeyLimits):
 class KeyPatchRequest(KeyLimits):
     label: str | None = Field(default=None, max_length=128)
     status: str | None = Field(default=None, pattern="^(active|revoked)$")
+
+
+class KeyListQuery(BaseModel):
+    """GET /v1/keys query parameters."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    limit: int = Field(default=100, ge=1, le=100)
+    """Keys per page."""
+    cursor: str | None = Field(default=None, max_length=2048)
+    """``next_cursor`` of the previous page."""
 
 
 class KeyView(BaseModel):
@@ -58,3 +71,16 @@ class KeyView(BaseModel):
 class KeyCreated(KeyView):
     key: str
     """The plain key. Shown once: the gateway keeps only its hash."""
+
+
+class KeyList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[KeyView]
+    next_cursor: str | None
+
+
+class KeyDeleted(BaseModel):
+    id: str
+    object: Literal["key"] = "key"
+    deleted: Literal[True] = True
+    status: Literal["revoked"] = "revoked"

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.schemas.chat import ChatCompletionRequest, Message
+from gateway.schemas.chat import ChatCompletion, ChatCompletionRequest, Message, OutputLimit, Temperature
+
+MAX_COST_WEIGHT = 1000.0
+"""A weight past this ranks by cost alone already; larger ones only risk overflow in the scores."""
 
 
 class RouterRequest(BaseModel):
@@ -18,12 +23,12 @@ class RouterRequest(BaseModel):
     models: list[str] | None = Field(default=None, min_length=2)
     """Catalog model ids (or aliases) to choose among; each needs a routing profile.
     Absent: every catalog model that has one."""
-    cost_weight: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    cost_weight: float | None = Field(default=None, ge=0, le=MAX_COST_WEIGHT, allow_inf_nan=False)
     """Penalty per unit of normalised cost (1 = the most expensive profiled model's mean
     USD per request). 0 ignores cost. Absent: the key's ``default_cost_weight``, else 0."""
     stream: bool = False
-    max_tokens: int | None = Field(default=None, ge=1)
-    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: OutputLimit | None = None
+    temperature: Temperature | None = None
 
     def to_chat(self, model: str) -> ChatCompletionRequest:
         """The chat completion that runs the decision (``execute: true``)."""
@@ -36,4 +41,63 @@ class RouterRequest(BaseModel):
         )
 
 
-__all__ = ["RouterRequest"]
+class RouterCandidate(BaseModel):
+    model: str
+    """The catalog model."""
+    profile: str
+    """Its routing profile."""
+    predicted_error: float
+    cost_usd: float
+    """Mean USD per request on the profile's validation set."""
+    normalized_cost: float
+    score: float
+    """predicted_error + cost_weight × normalized_cost: the lowest wins."""
+
+
+class RouterDecisionView(BaseModel):
+    selected_model: str
+    tier: str
+    cost_weight: float
+    candidates: list[RouterCandidate]
+    cluster_weights: list[float]
+    """The prompt's weight on each cluster of the router."""
+
+
+class RouterDecision(RouterDecisionView):
+    """``execute: false``: the decision alone."""
+
+    object: Literal["router.decision"] = "router.decision"
+
+
+class RoutedCompletion(ChatCompletion):
+    """``execute: true`` (JSON): the completion, with the decision that chose its model."""
+
+    router: RouterDecisionView
+
+
+class RouterProfile(BaseModel):
+    profile: str
+    model: str | None
+    status: str | None
+    source: str
+    validation_size: int
+    date: str
+    mean_cost_usd: float
+    cluster_error: list[float]
+
+
+class RouterProfiles(BaseModel):
+    object: Literal["list"] = "list"
+    embedding: str
+    num_clusters: int
+    assignment: str
+    data: list[RouterProfile]
+
+
+__all__ = [
+    "RoutedCompletion",
+    "RouterDecision",
+    "RouterDecisionView",
+    "RouterProfiles",
+    "RouterRequest",
+]

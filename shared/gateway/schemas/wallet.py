@@ -12,6 +12,14 @@ class FundRequest(BaseModel):
     """Satoshis to add."""
 
 
+class StatusQuery(BaseModel):
+    """GET /v1/wallet/status query parameters."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    invoiceId: str = Field(min_length=1, max_length=128)
+
+
 class InvoiceView(BaseModel):
     # camelCase field names: the Pura seed's wire names, kept as they are.
 
