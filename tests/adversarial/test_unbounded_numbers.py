@@ -149,3 +149,71 @@ async def test_router_cost_weight_is_bounded(gateway):
     resp = await gateway.client.post("/v1/router", content=body, headers=gateway.auth())
     assert resp.status_code == 400, resp.text
     assert _error(resp)["param"] == "cost_weight"
+
+
+# Found by schemathesis (tests/integration/test_contract.py): numbers DynamoDB cannot store.
+@pytest.mark.parametrize(
+    ("field", "value", "stored"),
+    [
+        ("daily_budget_usd", "1.1125369292536007e-308", 0.0),
+        ("daily_budget_usd", "0.1234567891234", 0.123456789),
+        ("default_cost_weight", "3.2056861310290612e-260", 0.0),
+    ],
+)
+async def test_tiny_limits_are_kept_to_what_the_store_counts(gateway, field, value, stored):
+    from tests.adversarial.conftest import ADMIN_KEY
+
+    resp = await gateway.client.post(
+        "/v1/keys", content=f'{{"{field}": {value}}}', headers={"x-api-key": ADMIN_KEY}
+    )
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["limits"].get(field, 0.0) == stored
+
+
+@pytest.mark.parametrize(
+    "cursor", ["0" * 300, "bm90IGpzb24", "eyJhIjogMX0", "MQ", "W10"]
+)  # not base64, not JSON, {"a": 1}, 1, []
+async def test_a_forged_cursor_is_a_400_naming_it(gateway, cursor):
+    from tests.adversarial.conftest import ADMIN_KEY
+
+    resp = await gateway.client.get("/v1/keys", params={"cursor": cursor}, headers={"x-api-key": ADMIN_KEY})
+    assert resp.status_code == 400, resp.text
+    assert _error(resp)["param"] == "cursor"
+
+
+async def test_a_wrong_method_is_405_with_allow(gateway):
+    resp = await gateway.client.put("/v1/keys", headers={"x-api-key": gateway.key})
+    assert resp.status_code == 405
+    assert resp.headers.get("allow")  # RFC 9110; Starlette names the methods of the first matching route
+
+
+# Found by schemathesis: booleans read as numbers, and a legacy stop list chat refuses.
+@pytest.mark.parametrize(
+    ("path", "body", "param"),
+    [
+        (
+            "/v1/chat/completions",
+            {"model": "gpt-4o-mini", "messages": MSG, "temperature": False},
+            "temperature",
+        ),
+        ("/v1/chat/completions", {"model": "gpt-4o-mini", "messages": MSG, "max_tokens": True}, "max_tokens"),
+        ("/v1/chat/completions", {"model": "gpt-4o-mini", "messages": MSG, "n": True}, "n"),
+        ("/v1/router", {"messages": MSG, "execute": False, "temperature": False}, "temperature"),
+        ("/v1/router", {"messages": MSG, "execute": False, "cost_weight": True}, "cost_weight"),
+        ("/v1/wallet/fund", {"amount": True}, "amount"),
+        ("/v1/completions", {"model": "gpt-4o-mini", "prompt": "Hi", "stop": ["a"] * 5}, "stop"),
+    ],
+)
+async def test_booleans_are_not_numbers_and_legacy_stop_is_bounded(gateway, path, body, param):
+    resp = await gateway.client.post(path, json=body, headers=gateway.auth())
+    assert resp.status_code == 400, resp.text
+    assert _error(resp)["param"] == param
+
+
+@pytest.mark.parametrize("field", ["default_cost_weight", "rpm", "daily_budget_usd"])
+async def test_key_limits_are_not_booleans(gateway, field):
+    from tests.adversarial.conftest import ADMIN_KEY
+
+    resp = await gateway.client.post("/v1/keys", json={field: True}, headers={"x-api-key": ADMIN_KEY})
+    assert resp.status_code == 400, resp.text
+    assert _error(resp)["param"] == field

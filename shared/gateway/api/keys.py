@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 from gateway import clock
 from gateway.api.common import read_body, read_query, request_id
 from gateway.api.route_table import APIRouter
-from gateway.errors import NotFoundError, PermissionDeniedError, RateLimitError
+from gateway.errors import InvalidRequestError, NotFoundError, PermissionDeniedError, RateLimitError
 from gateway.identity import apikeys, auth
 from gateway.schemas.keys import (
     KeyCreated,
@@ -29,6 +29,7 @@ from gateway.schemas.keys import (
 )
 from gateway.settings import get_settings
 from gateway.store import accounts, keys
+from gateway.store.errors import StoreError
 
 router = APIRouter()
 
@@ -107,7 +108,17 @@ async def list_keys(request: Request) -> JSONResponse:
     _begin(request)
     await auth.authenticate_admin(request.headers)
     query = read_query(request, KeyListQuery)
-    records, nxt = await keys.list_keys(query.limit, query.cursor)
+    try:
+        records, nxt = await keys.list_keys(query.limit, query.cursor)
+    except (ValueError, StoreError) as exc:
+        # Only a cursor the store did not write gets here: undecodable, or a key DynamoDB refuses.
+        if query.cursor is None or (isinstance(exc, StoreError) and exc.code != "ValidationException"):
+            raise
+        raise InvalidRequestError(
+            "Invalid value for 'cursor': pass the `next_cursor` of the previous page.",
+            param="cursor",
+            code="invalid_value",
+        ) from None
     found = await accounts.get_many([r["key_id"] for r in records]) if records else {}
     data = [view(r, found[r["key_id"]]) for r in records]
     listing = KeyList(data=data, next_cursor=nxt).model_dump(mode="json", exclude_none=True)

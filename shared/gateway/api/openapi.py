@@ -357,10 +357,12 @@ def _operation(op: Operation, refs: Mapping[Any, dict[str, Any]]) -> dict[str, A
     if op.stream is not None:
         content["text/event-stream"] = {
             "schema": {
-                "type": "string",
-                "description": "With `stream: true`: one `data: <chunk>` frame per chunk (`x-chunk-schema`), "
-                "the last carrying usage, an error envelope frame if the provider breaks mid-stream, "
-                "then `data: [DONE]`.",
+                "type": "object",
+                "description": "With `stream: true`, each server-sent event: one `data: <chunk>` per chunk "
+                "(`x-chunk-schema`), the last carrying usage, an error envelope if the provider breaks "
+                "mid-stream, then `data: [DONE]`.",
+                "required": ["data"],
+                "properties": {"data": {"type": "string"}, "event": {"type": "string"}},
             },
             "x-chunk-schema": refs[(op.stream, "serialization")],
         }

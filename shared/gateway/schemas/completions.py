@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from gateway.schemas.chat import (
+    STOP_SCHEMA,
     ChatCompletionRequest,
+    Choices,
     OutputLimit,
     Penalty,
     Seed,
@@ -22,29 +24,48 @@ class CompletionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: str = Field(min_length=1)
-    prompt: str | list[str]
+    prompt: str | list[str] = Field(
+        json_schema_extra={
+            "anyOf": [
+                {"type": "string"},
+                {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 1},
+            ]
+        }
+    )
     max_tokens: OutputLimit | None = None
     temperature: Temperature | None = None
     top_p: TopP | None = None
-    n: int | None = Field(default=None, ge=1, le=16)
-    stream: bool | None = False
+    n: Choices | None = None
+    stream: StrictBool | None = False
     stream_options: StreamOptions | None = None
-    stop: str | list[str] | None = None
+    stop: str | list[str] | None = Field(default=None, json_schema_extra=STOP_SCHEMA)
     presence_penalty: Penalty | None = None
     frequency_penalty: Penalty | None = None
     seed: Seed | None = None
     user: str | None = None
-    suffix: str | None = None
-    echo: bool | None = None
+    suffix: str | None = Field(default=None, json_schema_extra={"anyOf": [{"const": ""}, {"type": "null"}]})
+    """Not supported (chat models serve every completion): empty or absent."""
+    echo: StrictBool | None = Field(
+        default=None, json_schema_extra={"anyOf": [{"const": False}, {"type": "null"}]}
+    )
+    """Not supported: false or absent."""
     provider: str | None = None
     fallbacks: list[str] | None = Field(default=None, max_length=5)
-    drop_params: bool | None = None
+    drop_params: StrictBool | None = None
 
     @field_validator("prompt")
     @classmethod
     def _one_prompt(cls, v: str | list[str]) -> str | list[str]:
         if isinstance(v, list) and len(v) != 1:
             raise ValueError("prompt must be a string or a list holding exactly one string")
+        return v
+
+    @field_validator("stop")
+    @classmethod
+    def _stop_at_most_four(cls, v: str | list[str] | None) -> str | list[str] | None:
+        # As on chat: to_chat() would otherwise fail on it (a 500, found by schemathesis).
+        if isinstance(v, list) and len(v) > 4:
+            raise ValueError("stop takes at most 4 sequences")
         return v
 
     @field_validator("suffix", "echo")

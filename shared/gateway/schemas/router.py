@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from gateway.schemas.chat import ChatCompletion, ChatCompletionRequest, Message, OutputLimit, Temperature
+from gateway.schemas.chat import (
+    NUMBER,
+    ChatCompletion,
+    ChatCompletionRequest,
+    Message,
+    OutputLimit,
+    Temperature,
+)
 
 MAX_COST_WEIGHT = 1000.0
 """A weight past this ranks by cost alone already; larger ones only risk overflow in the scores."""
@@ -18,15 +25,15 @@ class RouterRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     messages: list[Message] = Field(min_length=1)
-    execute: bool = True
+    execute: StrictBool = True
     """False: return the decision only; nothing is sent to a provider or billed."""
     models: list[str] | None = Field(default=None, min_length=2)
     """Catalog model ids (or aliases) to choose among; each needs a routing profile.
     Absent: every catalog model that has one."""
-    cost_weight: float | None = Field(default=None, ge=0, le=MAX_COST_WEIGHT, allow_inf_nan=False)
+    cost_weight: Annotated[float, Field(ge=0, le=MAX_COST_WEIGHT, allow_inf_nan=False), NUMBER] | None = None
     """Penalty per unit of normalised cost (1 = the most expensive profiled model's mean
     USD per request). 0 ignores cost. Absent: the key's ``default_cost_weight``, else 0."""
-    stream: bool = False
+    stream: StrictBool = False
     max_tokens: OutputLimit | None = None
     temperature: Temperature | None = None
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.schemas.chat import NUMBER
 
 
 class FundRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount: int = Field(ge=1, le=100_000_000)
+    amount: Annotated[int, NUMBER] = Field(ge=1, le=100_000_000)
     """Satoshis to add."""
 
 
