@@ -42,10 +42,10 @@ def _schemathesis() -> str:
     return str(found) if found.exists() else shutil.which("schemathesis") or "schemathesis"
 
 
-def _config(stack, path: Path) -> Path:
+def _config(stack, path: Path, seed: int) -> Path:
     # Admin routes get the admin key; every other operation the stack's demo key.
     path.write_text(
-        f"seed = {SEED}\n"
+        f"seed = {seed}\n"
         f"[headers]\nx-api-key = {json.dumps(stack.api_key)}\n"
         f"[generation]\nmax-examples = {MAX_EXAMPLES}\n"
         # The document's 5xx: a provider failure (502) and the store unavailable (503); never a 500.
@@ -56,12 +56,39 @@ def _config(stack, path: Path) -> Path:
     return path
 
 
+# CPython 3.11.7's ast.parse can fail deep in a recursion (a CPython bug) when hypothesis describes a
+# strategy while generating deeply nested free-form JSON: a runtime error of the fuzzer, not a
+# finding. Such a run (and only such a run: no failure reported) is repeated once, seed + 1.
+_CPYTHON_AST_BUG = "AST constructor recursion depth mismatch"
+
+
+def _fuzzer_crashed(text: str) -> bool:
+    return _CPYTHON_AST_BUG in text and "Failures:" not in text
+
+
 def test_schemathesis_finds_nothing(stack, tmp_path):
+    text, code = _run(stack, tmp_path, SEED)
+    if code != 0 and _fuzzer_crashed(text):
+        text, code = _run(stack, tmp_path, SEED + 1)
+    summary = text[text.rfind("SUMMARY") :] if "SUMMARY" in text else text[-3000:]
+    print(summary)  # the figures docs/RELIABILITY.md quotes (make contract shows them)
+    assert code == 0, text[-20000:]
+    selected = re.search(r"Selected: (\d+)/(\d+)", summary)
+    tested = re.search(r"Tested: (\d+)", summary)
+    cases = re.search(r"(\d+) generated", summary)
+    # Every operation but GET /v1/openapi.json, which schemathesis loads rather than fuzzes
+    # (it takes no input; tests/unit/api/test_openapi.py serves it).
+    assert selected and tested and int(tested.group(1)) == int(selected.group(1)), summary
+    assert int(selected.group(1)) >= len(OPERATIONS) - 1, summary
+    assert cases and int(cases.group(1)) >= MIN_CASES, summary
+
+
+def _run(stack, tmp_path: Path, seed: int) -> tuple[str, int]:
     root = stack.base_url.removesuffix("/v1")
     cmd = [
         _schemathesis(),
         "--config-file",
-        str(_config(stack, tmp_path / "schemathesis.toml")),
+        str(_config(stack, tmp_path / "schemathesis.toml", seed)),
         "run",
         f"{root}/v1/openapi.json",
         "--url",
@@ -81,15 +108,5 @@ def test_schemathesis_finds_nothing(stack, tmp_path):
     ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
     text = out.stdout + out.stderr
-    (Path(os.environ.get("CONTRACT_LOG_DIR", tmp_path)) / "schemathesis.txt").write_text(text)
-    summary = text[text.rfind("SUMMARY") :] if "SUMMARY" in text else text[-3000:]
-    print(summary)  # the figures docs/RELIABILITY.md quotes (make contract shows them)
-    assert out.returncode == 0, text[-20000:]
-    selected = re.search(r"Selected: (\d+)/(\d+)", summary)
-    tested = re.search(r"Tested: (\d+)", summary)
-    cases = re.search(r"(\d+) generated", summary)
-    # Every operation but GET /v1/openapi.json, which schemathesis loads rather than fuzzes
-    # (it takes no input; tests/unit/api/test_openapi.py serves it).
-    assert selected and tested and int(tested.group(1)) == int(selected.group(1)), summary
-    assert int(selected.group(1)) >= len(OPERATIONS) - 1, summary
-    assert cases and int(cases.group(1)) >= MIN_CASES, summary
+    (Path(os.environ.get("CONTRACT_LOG_DIR", tmp_path)) / f"schemathesis-{seed}.txt").write_text(text)
+    return text, out.returncode
