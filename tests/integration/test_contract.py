@@ -106,7 +106,8 @@ def _run(stack, tmp_path: Path, seed: int) -> tuple[str, int]:
         "--request-timeout",
         "20",
     ]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    # cwd: schemathesis keeps a cache (.schemathesis/) where it runs; not in the repo.
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path)
     text = out.stdout + out.stderr
     (Path(os.environ.get("CONTRACT_LOG_DIR", tmp_path)) / f"schemathesis-{seed}.txt").write_text(text)
     return text, out.returncode
