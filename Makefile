@@ -9,13 +9,15 @@ SAM := .tools/sam/bin/sam
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test unit integration lint typecheck check validate build bench bench-router invoke key eval-router train-router profile-router clean help
+.PHONY: run test unit integration contract openapi lint typecheck check validate build bench bench-router invoke key eval-router train-router profile-router clean help
 
 help:
 	@echo "make run          start the local stack on http://127.0.0.1:$${PORT:-3000} (DynamoDB + provider simulator)"
 	@echo "make test         lint, type check, sam validate/lint/build, then every test (what CI runs)"
 	@echo "make check        lint and type check only (ruff, ruff format, mypy --strict)"
 	@echo "make unit         the unit tests alone (no sam build, no local stack)"
+	@echo "make openapi      write docs/openapi.json, generated from the pydantic schemas"
+	@echo "make contract     schemathesis against a local stack it starts (docs/RELIABILITY.md)"
 	@echo "make bench        gateway overhead, store round trips, cold start (docs/BENCHMARKS.md)"
 	@echo "make invoke FN=ModelsFunction EVENT=events/ModelsFunction.json   twin of sam local invoke"
 	@echo "make key LABEL=me create an API key in the running local stack"
@@ -48,6 +50,15 @@ unit: $(VENV)/.installed
 
 integration: $(VENV)/.installed
 	$(PY) -m pytest tests/integration -q
+
+# The contract, generated from the pydantic schemas; tests/unit/api/test_openapi.py fails when
+# the committed file differs.
+openapi: $(VENV)/.installed
+	$(PY) -m gateway.api.openapi > docs/openapi.json
+
+# Schemathesis against a local stack of its own (it also runs inside `make test`).
+contract: $(VENV)/.installed
+	$(PY) -m pytest tests/integration/test_contract.py -q -s
 
 LINTED := shared functions local tools tests
 

@@ -47,7 +47,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         if exc.status_code == 404
         else f"{exc.detail}: {request.method} {request.url.path}"
     )
-    err = GatewayError(message, code=code)
+    # A 405 keeps Starlette's Allow header (RFC 9110: the methods the route does take).
+    err = GatewayError(message, code=code, headers=dict(exc.headers or {}))
     err.status, err.type = exc.status_code, type_
     return error_response(err, request)
 

@@ -1,30 +1,45 @@
-"""The gateway in process (chat, keys, wallet routes) over the run's local DynamoDB, with the
-provider simulator answering every provider: attacks are sent as a client would send them."""
+"""The gateway in process for attacks: every router in one app over httpx's ASGI transport, the
+run's local DynamoDB (``store``) and the provider simulator in a thread; attacks are sent as a
+client would send them. ``bench`` (``_bench.py``) drives the completion path itself."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from _bench import bench as bench  # the fixture of attacks 3, 7, 8, 9 (the completion path in process)
 
-from local.stack import free_port, start_simulator
+from gateway.catalog.models import get_catalog
+from gateway.settings import get_settings
+from gateway.store import health
+from local.stack import free_port, simulated_providers, start_simulator
+from tests.adversarial._bench import (
+    bench as bench,  # the fixture of attacks 3, 7, 8, 9 (the completion path in process)
+)
 
 _SIM: list[str] = []
-ADMIN = "gw_admin_adversarial_tests_0123456789"
+ADMIN = ADMIN_KEY = "gw_admin_adversarial_0123456789abcdef"
 
 
-def simulator() -> str:
+def simulator_url() -> str:
+    """One provider simulator for the whole run, served in a thread."""
     if not _SIM:
         _SIM.append(start_simulator("127.0.0.1", free_port())[0])
     return _SIM[0]
 
 
+@dataclass
 class Gateway:
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self.client = client
+    client: httpx.AsyncClient
+    key: str
+    """A key the admin made, with no limits (any model on its free requests)."""
+    simulator: str
+
+    def auth(self, key: str | None = None) -> dict[str, str]:
+        return {"x-api-key": key or self.key}
 
     async def new_key(self, **limits: Any) -> dict[str, Any]:
         """A key as a stranger makes one (no credential), or with ``limits`` as the admin does."""
@@ -47,37 +62,44 @@ class Gateway:
         )
 
 
-@pytest.fixture
-def gateway_env(store: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    sim = simulator()
-    env = {
-        "OPENAI_BASE_URL": sim + "/openai/v1",
-        "OPENAI_API_KEY": "k",
-        "ANTHROPIC_BASE_URL": sim + "/anthropic",
-        "ANTHROPIC_API_KEY": "k",
-        "GEMINI_BASE_URL": sim + "/gemini",
-        "GEMINI_API_KEY": "k",
-        "GATEWAY_ADMIN_KEY": ADMIN,
-        "POWERTOOLS_METRICS_DISABLED": "true",
-    }
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    return env
+def all_routers() -> list[Any]:
+    from gateway.api import chat, completions, keys, models, report, semantic_router, wallet
+
+    return [
+        chat.router,
+        completions.router,
+        semantic_router.router,
+        semantic_router.profiles_router,
+        models.router,
+        models.providers_router,
+        keys.router,
+        wallet.router,
+        report.router,
+    ]
 
 
 @pytest.fixture
-async def gateway(gateway_env: dict[str, str]) -> AsyncIterator[Gateway]:
-    from gateway.api import chat, keys, wallet
+async def gateway(store: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Gateway]:
     from gateway.app import create_app
-    from gateway.catalog.models import get_catalog
-    from gateway.settings import get_settings
+    from gateway.store import keys
 
+    sim = simulator_url()
+    for k in list(os.environ):
+        if k.endswith(("_API_KEY", "_BASE_URL")):
+            monkeypatch.delenv(k)
+    for k, v in simulated_providers(sim).items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("GATEWAY_ADMIN_KEY", ADMIN_KEY)
+    monkeypatch.setenv("HEALTH_FAILURE_THRESHOLD", "1000000")
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     get_settings.cache_clear()
     get_catalog.cache_clear()
-    app = create_app(chat.router, keys.router, wallet.router)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://gateway", timeout=30
-    ) as c:
-        yield Gateway(c)
+    health.forget()
+    plain, _ = await keys.create("attacker", {}, created_by="admin")
+    app = create_app(*all_routers())
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gw", timeout=30) as client:
+        yield Gateway(client, plain, sim)
     get_settings.cache_clear()
     get_catalog.cache_clear()
+    health.forget()

@@ -9,12 +9,12 @@ import json
 
 import httpx
 import pytest
-from _bench import OPENAI_KEY, chat, new_ctx
 
 from gateway import observability
 from gateway.completion import streaming, unary
 from gateway.completion.plan import plan as plan_completion
 from gateway.errors import AllProvidersFailedError, UpstreamError, redact
+from tests.adversarial._bench import OPENAI_KEY, chat, new_ctx
 
 FRAGMENTS = (OPENAI_KEY, OPENAI_KEY[:12], OPENAI_KEY[-6:], "7f3a9c2e")
 

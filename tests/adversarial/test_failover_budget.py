@@ -6,13 +6,13 @@ left and the targets still to try, and every record names the provider that was 
 from __future__ import annotations
 
 import pytest
-from _bench import chat, ledger, new_ctx
 
 from gateway.api.common import gateway_headers
 from gateway.completion import streaming, unary
 from gateway.completion.plan import plan as plan_completion
 from gateway.errors import AllProvidersFailedError
 from gateway.settings import get_settings
+from tests.adversarial._bench import chat, ledger, new_ctx
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from gateway.settings import get_settings
 from gateway.store import accounts, wallet
 from gateway.store.dynamo import call, from_item
 from gateway.store.errors import TransactionCancelled
+from tests.adversarial.conftest import ADMIN_KEY
 
 
 async def _usage_items(prefix: str) -> list[dict]:
@@ -210,9 +211,7 @@ async def test_a_key_shows_its_free_allowance_and_what_is_left(gateway):
     assert created["free_requests_allowance"] == 1000 and created["free_requests_remaining"] == 1000
     assert created["free_tier_models"] == ["cheap"]
     assert (await gateway.chat(created["key"])).status_code == 200
-    listed = await gateway.client.get(
-        "/v1/keys", headers={"x-api-key": "gw_admin_adversarial_tests_0123456789"}
-    )
+    listed = await gateway.client.get("/v1/keys", headers={"x-api-key": ADMIN_KEY})
     [mine] = [k for k in listed.json()["data"] if k["id"] == created["id"]]
     assert mine["free_requests_used"] == 1 and mine["free_requests_remaining"] == 999
 

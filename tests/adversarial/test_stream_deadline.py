@@ -10,7 +10,6 @@ import json
 from types import SimpleNamespace
 
 import pytest
-from _bench import chat, ledger, new_ctx
 from starlette.requests import Request
 
 from gateway import clock
@@ -20,6 +19,7 @@ from gateway.completion import streaming, unary
 from gateway.completion.plan import plan as plan_completion
 from gateway.errors import AllProvidersFailedError
 from gateway.store import accounts
+from tests.adversarial._bench import chat, ledger, new_ctx
 
 T0 = 1_800_000_000.0
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from _bench import chat, ledger, new_ctx
 
 from gateway.accounting import tokens
 from gateway.catalog.models import get_catalog
@@ -18,6 +17,7 @@ from gateway.completion.plan import plan as plan_completion
 from gateway.errors import AllProvidersFailedError
 from gateway.settings import get_settings
 from gateway.store import accounts
+from tests.adversarial._bench import chat, ledger, new_ctx
 
 MODEL = "claude-haiku-4-5-20251001"
 

@@ -82,7 +82,7 @@ def test_execute_streams(stack):
         c.stream(
             "POST",
             "/v1/router",
-            json={"messages": PROMPT, "stream": True, "cost_weight": 10000},
+            json={"messages": PROMPT, "stream": True, "cost_weight": 1000},
             headers=_headers(stack.api_key),
         ) as r,
     ):
@@ -122,13 +122,13 @@ def test_a_model_the_router_cannot_choose_is_a_400(stack, models, code):
 
 
 def test_model_auto_uses_the_keys_default_cost_weight(stack):
-    key = create_key(stack, "auto-router", default_cost_weight=10000)["key"]
+    key = create_key(stack, "auto-router", default_cost_weight=1000)["key"]
     client = stack.openai(api_key=key)
     resp = client.chat.completions.with_raw_response.create(model="auto", messages=PROMPT, max_tokens=20)
     completion = resp.parse()
     assert completion.model == "gemini-2.5-flash-lite" == resp.headers["x-gateway-model"]
     assert resp.headers["x-gateway-tier"] in TIERS
-    assert resp.headers["x-gateway-router-cost-weight"] == "10000"
+    assert resp.headers["x-gateway-router-cost-weight"] == "1000"
     text = client.completions.with_raw_response.create(model="auto", prompt="Say hi", max_tokens=5)
     assert text.headers["x-gateway-model"] == "gemini-2.5-flash-lite"
     assert text.parse().choices[0].text

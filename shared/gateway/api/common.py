@@ -131,6 +131,14 @@ def deadline(request: Request) -> float:
     return now + remaining
 
 
+def read_query(request: Request, model: type[M]) -> M:
+    """The query string validated by ``model``: a value out of its bounds is a 400 naming it."""
+    try:
+        return model.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+
+
 async def context(request: Request) -> RequestContext:
     rid = request_id(request)
     request.state.request_id = rid

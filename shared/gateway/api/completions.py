@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.api._serve import serve
 from gateway.api.chat import route_auto
-from gateway.api.common import context, read_body
+from gateway.api.common import context, read_body, validation_error
 from gateway.api.route_table import APIRouter
 from gateway.schemas import (
     ChatCompletion,
@@ -63,7 +64,12 @@ router = APIRouter()
 @router.post("/v1/completions")
 async def create_completion(request: Request) -> Response:
     ctx = await context(request)
-    body, routed = await route_auto((await read_body(request, CompletionRequest)).to_chat(), ctx)
+    legacy = await read_body(request, CompletionRequest)
+    try:
+        chat = legacy.to_chat()
+    except ValidationError as exc:  # anything chat refuses is the client's 400, never a 500
+        raise validation_error(exc) from None
+    body, routed = await route_auto(chat, ctx)
     return await serve(
         body,
         ctx,

@@ -15,13 +15,22 @@ from starlette.responses import JSONResponse
 
 from gateway import clock
 from gateway.accounting.admission import Limits
-from gateway.api.common import read_body, request_id
+from gateway.api.common import read_body, read_query, request_id
 from gateway.api.route_table import APIRouter
-from gateway.errors import NotFoundError, PermissionDeniedError, RateLimitError
+from gateway.errors import InvalidRequestError, NotFoundError, PermissionDeniedError, RateLimitError
 from gateway.identity import apikeys, auth
-from gateway.schemas.keys import KeyCreated, KeyCreateRequest, KeyPatchRequest, KeyView
+from gateway.schemas.keys import (
+    KeyCreated,
+    KeyCreateRequest,
+    KeyDeleted,
+    KeyList,
+    KeyListQuery,
+    KeyPatchRequest,
+    KeyView,
+)
 from gateway.settings import get_settings
 from gateway.store import accounts, keys
+from gateway.store.errors import StoreError
 
 router = APIRouter()
 
@@ -109,13 +118,26 @@ async def create_key(request: Request) -> JSONResponse:
 
 
 @router.get("/v1/keys")
-async def list_keys(request: Request, limit: int = 100, cursor: str | None = None) -> JSONResponse:
+async def list_keys(request: Request) -> JSONResponse:
     _begin(request)
     await auth.authenticate_admin(request.headers)
-    records, nxt = await keys.list_keys(max(1, min(limit, 100)), cursor)
+    query = read_query(request, KeyListQuery)
+    try:
+        records, nxt = await keys.list_keys(query.limit, query.cursor)
+    except (ValueError, StoreError) as exc:
+        # Only a cursor the store did not write gets here: undecodable, or a key DynamoDB refuses.
+        if query.cursor is None or (isinstance(exc, StoreError) and exc.code != "ValidationException"):
+            raise
+        raise InvalidRequestError(
+            "Invalid value for 'cursor': pass the `next_cursor` of the previous page.",
+            param="cursor",
+            code="invalid_value",
+        ) from None
     found = await accounts.get_many([r["key_id"] for r in records]) if records else {}
-    data = [view(r, found[r["key_id"]]).model_dump(mode="json", exclude_none=True) for r in records]
-    return _json({"object": "list", "data": data, "next_cursor": nxt}, request)
+    data = [view(r, found[r["key_id"]]) for r in records]
+    listing = KeyList(data=data, next_cursor=nxt).model_dump(mode="json", exclude_none=True)
+    listing["next_cursor"] = nxt  # null on the last page, not absent
+    return _json(listing, request)
 
 
 @router.patch("/v1/keys/{key_id}")
@@ -146,4 +168,4 @@ async def revoke_key(key_id: str, request: Request) -> JSONResponse:
     if record is None:
         raise NotFoundError(f"No key with id `{key_id}`.", param="id")
     auth.forget()
-    return _json({"id": key_id, "object": "key", "deleted": True, "status": "revoked"}, request)
+    return _json(KeyDeleted(id=key_id), request)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from gateway.api.common import request_id
+from gateway.api.common import read_query, request_id
 from gateway.api.route_table import APIRouter
 from gateway.context import Principal, RequestContext, current_context
 from gateway.errors import InvalidRequestError, PermissionDeniedError
 from gateway.identity.auth import authenticate
 from gateway.reports import builder, html
+from gateway.schemas.report import ReportQuery
 
 router = APIRouter()
 
@@ -45,14 +46,11 @@ def _subject(principal: Principal, key: str | None, scope: str | None) -> str | 
 
 
 @router.get("/v1/report")
-async def get_report(
-    request: Request, format: str = "json", key: str | None = None, scope: str | None = None
-) -> Response:
+async def get_report(request: Request) -> Response:
     principal = await _caller(request)
-    if format not in ("json", "html"):
-        raise InvalidRequestError("`format` is `json` or `html`.", param="format", code="invalid_value")
-    report = await builder.latest(_subject(principal, key, scope))
+    query = read_query(request, ReportQuery)
+    report = await builder.latest(_subject(principal, query.key, query.scope))
     headers = {"cache-control": "private, no-store", "x-request-id": request.state.request_id}
-    if format == "html":
+    if query.format == "html":
         return HTMLResponse(html.render(report), headers=headers)
     return JSONResponse(report, headers=headers)

@@ -12,11 +12,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from gateway.accounting.admission import default_free_requests
-from gateway.api.common import context, read_body
+from gateway.api.common import context, read_body, read_query
 from gateway.api.route_table import APIRouter
-from gateway.errors import InvalidRequestError, NotFoundError
+from gateway.errors import NotFoundError
 from gateway.payments import get_backend, sats_usd_rate
-from gateway.schemas.wallet import BalanceView, FundRequest, InvoiceView
+from gateway.schemas.wallet import BalanceView, FundRequest, InvoiceView, StatusQuery
 from gateway.store import accounts, wallet
 
 if TYPE_CHECKING:
@@ -70,15 +70,12 @@ async def fund(request: Request) -> JSONResponse:
 
 
 @router.get("/v1/wallet/status")
-async def status(request: Request, invoiceId: str | None = None) -> JSONResponse:
+async def status(request: Request) -> JSONResponse:
     ctx = await context(request)
-    if not invoiceId:
-        raise InvalidRequestError(
-            "Missing required parameter: 'invoiceId'.", param="invoiceId", code="missing_required_parameter"
-        )
-    invoice = await wallet.get_invoice(invoiceId)
+    invoice_id = read_query(request, StatusQuery).invoiceId
+    invoice = await wallet.get_invoice(invoice_id)
     if invoice is None or invoice.get("owner") != ctx.principal.id:
-        raise NotFoundError(f"No invoice `{invoiceId}` for this key.", param="invoiceId")
+        raise NotFoundError(f"No invoice `{invoice_id}` for this key.", param="invoiceId")
     if invoice["status"] == "pending" and await (await get_backend(invoice["backend"])).is_paid(
         invoice["payment_hash"]
     ):

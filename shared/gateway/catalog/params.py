@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gateway.errors import UnsupportedParamError
+from gateway.errors import InvalidRequestError, UnsupportedParamError
 
 if TYPE_CHECKING:
     from gateway.catalog.targets import Target
@@ -24,13 +24,31 @@ def unsupported(request: ChatCompletionRequest, target: Target) -> list[str]:
     return out
 
 
+def check_output_limit(request: ChatCompletionRequest, target: Target) -> None:
+    """Refuse an output limit above the target model's ``max_output_tokens`` (a 400 naming the
+    field the client sent): the hold, the tpm count and the provider would all take it as given."""
+    field = "max_completion_tokens" if request.max_completion_tokens is not None else "max_tokens"
+    limit = request.output_limit()
+    most = target.model.max_output_tokens
+    if limit is not None and limit > most:
+        raise InvalidRequestError(
+            f"Invalid value for '{field}': {limit} is more than `{target.model.id}` can produce "
+            f"(its max_output_tokens is {most}).",
+            param=field,
+            code="invalid_value",
+        )
+
+
 def fit(
     request: ChatCompletionRequest, target: Target, *, drop: bool
 ) -> tuple[ChatCompletionRequest, list[str]]:
     """The request as this target can take it, and the names dropped to get there.
 
-    Raises ``UnsupportedParamError`` naming the first offending parameter unless ``drop``.
+    Raises ``UnsupportedParamError`` naming the first offending parameter unless ``drop``, and
+    ``InvalidRequestError`` for an output limit above the model's (never dropped: see
+    ``check_output_limit``).
     """
+    check_output_limit(request, target)
     names = unsupported(request, target)
     if not names:
         return request, []

@@ -12,6 +12,7 @@ from gateway.catalog import params
 from gateway.catalog.models import get_catalog
 from gateway.catalog.targets import resolve
 from gateway.completion import legacy_functions
+from gateway.errors import InvalidRequestError
 from gateway.settings import get_settings
 from gateway.store import health
 
@@ -38,6 +39,14 @@ class Plan:
     """Providers in a shared cooldown when the request was planned (tried last, not skipped)."""
 
 
+def _takes_output_limit(request: ChatCompletionRequest, target: Target) -> bool:
+    try:
+        params.check_output_limit(request, target)
+    except InvalidRequestError:
+        return False
+    return True
+
+
 async def plan(request: ChatCompletionRequest, ctx: RequestContext) -> Plan:
     legacy = legacy_functions.uses_functions(request)
     request = legacy_functions.to_tools(request)
@@ -46,6 +55,8 @@ async def plan(request: ChatCompletionRequest, ctx: RequestContext) -> Plan:
     )
     # The first target's refusal is the client's to hear; later targets are skipped instead.
     params.fit(request, targets[0], drop=bool(request.drop_params))
+    # A fallback that cannot produce the output limit asked for is never tried, so it is not held for.
+    targets = [targets[0], *(t for t in targets[1:] if _takes_output_limit(request, t))]
     providers = list(dict.fromkeys(t.provider_id for t in targets))
     # With one provider there is nothing to reorder (the last option is always tried): no read.
     cooling = await health.cooling(providers) if len(providers) > 1 else set()

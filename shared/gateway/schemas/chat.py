@@ -2,13 +2,53 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from gateway.schemas.usage import Usage
 
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
+
+MAX_OUTPUT_TOKENS = 1_000_000
+"""A sanity ceiling on ``max_tokens``/``max_completion_tokens``, above every catalog model's
+``max_output_tokens``; the target model's own limit is checked when the request is planned
+(``catalog/params.check_output_limit``)."""
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _not_a_boolean(v: object) -> object:
+    # pydantic's lax mode reads true as 1 and false as 0; a number field takes numbers only.
+    if isinstance(v, bool):
+        raise ValueError("must be a number, not a boolean")
+    return v
+
+
+NUMBER = BeforeValidator(_not_a_boolean)
+"""Put on every numeric request field: ``true``/``false`` are refused, as the schema says."""
+OutputLimit = Annotated[int, Field(ge=1, le=MAX_OUTPUT_TOKENS), NUMBER]
+Temperature = Annotated[float, Field(ge=0, le=2, allow_inf_nan=False), NUMBER]
+TopP = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), NUMBER]
+Penalty = Annotated[float, Field(ge=-2, le=2, allow_inf_nan=False), NUMBER]
+Seed = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), NUMBER]
+Choices = Annotated[int, Field(ge=1, le=16), NUMBER]
+TopLogprobs = Annotated[int, Field(ge=0, le=20), NUMBER]
+STOP_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string"},
+        {"type": "array", "items": {"type": "string"}, "maxItems": 4},
+        {"type": "null"},
+    ]
+}
+Bias = Annotated[float, Field(ge=-100, le=100, allow_inf_nan=False), NUMBER]
 
 
 class FunctionCall(BaseModel):
@@ -26,7 +66,7 @@ class FunctionDef(BaseModel):
     name: str = Field(pattern=r"^[a-zA-Z0-9_-]{1,64}$")
     description: str | None = None
     parameters: dict[str, Any] | None = None
-    strict: bool | None = None
+    strict: StrictBool | None = None
 
 
 class Tool(BaseModel):
@@ -34,8 +74,42 @@ class Tool(BaseModel):
     function: FunctionDef
 
 
+def _present(field: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": [field], "properties": {field: schema}}
+
+
+_NOT_NULL: dict[str, Any] = {"not": {"type": "null"}}
+_ROLE_RULES: dict[str, Any] = {
+    # What _check_role_fields enforces, said in JSON Schema so that clients and fuzzers know it.
+    "allOf": [
+        {
+            "if": _present("role", {"const": "tool"}),
+            "then": _present("tool_call_id", {"type": "string", "minLength": 1}),
+        },
+        {
+            "if": _present("role", {"const": "function"}),
+            "then": _present("name", {"type": "string", "minLength": 1}),
+        },
+        {
+            "if": _present("role", {"enum": ["system", "developer", "user"]}),
+            "then": _present("content", _NOT_NULL),
+        },
+        {
+            "if": _present("role", {"const": "assistant"}),
+            "then": {
+                "anyOf": [
+                    _present("content", _NOT_NULL),
+                    _present("tool_calls", {"type": "array", "minItems": 1}),
+                    _present("function_call", {"type": "object"}),
+                ]
+            },
+        },
+    ]
+}
+
+
 class Message(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_ROLE_RULES)
 
     role: Role
     content: str | list[dict[str, Any]] | None = None
@@ -68,7 +142,7 @@ class Message(BaseModel):
 
 
 class StreamOptions(BaseModel):
-    include_usage: bool | None = None
+    include_usage: StrictBool | None = None
 
 
 class ChatCompletionRequest(BaseModel):
@@ -79,31 +153,37 @@ class ChatCompletionRequest(BaseModel):
     model: str = Field(default="auto", min_length=1)
     """A catalog model id or alias; ``auto`` (the default, as in Pura) lets the router choose."""
     messages: list[Message] = Field(min_length=1)
-    max_tokens: int | None = Field(default=None, ge=1)
-    max_completion_tokens: int | None = Field(default=None, ge=1)
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    top_p: float | None = Field(default=None, ge=0, le=1)
-    n: int | None = Field(default=None, ge=1, le=16)
-    stream: bool | None = False
+    max_tokens: OutputLimit | None = None
+    max_completion_tokens: OutputLimit | None = None
+    temperature: Temperature | None = None
+    top_p: TopP | None = None
+    n: Choices | None = None
+    stream: StrictBool | None = False
     stream_options: StreamOptions | None = None
-    stop: str | list[str] | None = None
-    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
-    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
-    logit_bias: dict[str, float] | None = None
-    logprobs: bool | None = None
-    top_logprobs: int | None = Field(default=None, ge=0, le=20)
-    seed: int | None = None
+    stop: str | list[str] | None = Field(default=None, json_schema_extra=STOP_SCHEMA)
+    presence_penalty: Penalty | None = None
+    frequency_penalty: Penalty | None = None
+    logit_bias: dict[str, Bias] | None = Field(default=None, max_length=300)
+    """Token id -> bias in [-100, 100], at most 300 entries (OpenAI's limits)."""
+    logprobs: StrictBool | None = None
+    top_logprobs: TopLogprobs | None = None
+    seed: Seed | None = None
     user: str | None = None
     response_format: dict[str, Any] | None = None
     tools: list[Tool] | None = None
-    tool_choice: str | dict[str, Any] | None = None
-    parallel_tool_calls: bool | None = None
+    tool_choice: str | dict[str, Any] | None = Field(
+        default=None,
+        json_schema_extra={
+            "anyOf": [{"enum": ["none", "auto", "required"]}, {"type": "object"}, {"type": "null"}]
+        },
+    )
+    parallel_tool_calls: StrictBool | None = None
     functions: list[FunctionDef] | None = None
     function_call: str | dict[str, Any] | None = None
     # Gateway extensions (the Lunar seed): force a provider, fall back to other models.
     provider: str | None = None
     fallbacks: list[str] | None = Field(default=None, max_length=5)
-    drop_params: bool | None = None
+    drop_params: StrictBool | None = None
 
     @field_validator("stop")
     @classmethod

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from gateway.schemas.chat import ChatCompletionRequest, StreamOptions
+from gateway.schemas.chat import (
+    STOP_SCHEMA,
+    ChatCompletionRequest,
+    Choices,
+    OutputLimit,
+    Penalty,
+    Seed,
+    StreamOptions,
+    Temperature,
+    TopP,
+)
 from gateway.schemas.usage import Usage
 
 
@@ -15,29 +25,48 @@ class CompletionRequest(BaseModel):
 
     model: str = Field(default="auto", min_length=1)
     """A catalog model, or `auto` (the default) to let the semantic router choose."""
-    prompt: str | list[str]
-    max_tokens: int | None = Field(default=None, ge=1)
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    top_p: float | None = Field(default=None, ge=0, le=1)
-    n: int | None = Field(default=None, ge=1, le=16)
-    stream: bool | None = False
+    prompt: str | list[str] = Field(
+        json_schema_extra={
+            "anyOf": [
+                {"type": "string"},
+                {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 1},
+            ]
+        }
+    )
+    max_tokens: OutputLimit | None = None
+    temperature: Temperature | None = None
+    top_p: TopP | None = None
+    n: Choices | None = None
+    stream: StrictBool | None = False
     stream_options: StreamOptions | None = None
-    stop: str | list[str] | None = None
-    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
-    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
-    seed: int | None = None
+    stop: str | list[str] | None = Field(default=None, json_schema_extra=STOP_SCHEMA)
+    presence_penalty: Penalty | None = None
+    frequency_penalty: Penalty | None = None
+    seed: Seed | None = None
     user: str | None = None
-    suffix: str | None = None
-    echo: bool | None = None
+    suffix: str | None = Field(default=None, json_schema_extra={"anyOf": [{"const": ""}, {"type": "null"}]})
+    """Not supported (chat models serve every completion): empty or absent."""
+    echo: StrictBool | None = Field(
+        default=None, json_schema_extra={"anyOf": [{"const": False}, {"type": "null"}]}
+    )
+    """Not supported: false or absent."""
     provider: str | None = None
     fallbacks: list[str] | None = Field(default=None, max_length=5)
-    drop_params: bool | None = None
+    drop_params: StrictBool | None = None
 
     @field_validator("prompt")
     @classmethod
     def _one_prompt(cls, v: str | list[str]) -> str | list[str]:
         if isinstance(v, list) and len(v) != 1:
             raise ValueError("prompt must be a string or a list holding exactly one string")
+        return v
+
+    @field_validator("stop")
+    @classmethod
+    def _stop_at_most_four(cls, v: str | list[str] | None) -> str | list[str] | None:
+        # As on chat: to_chat() would otherwise fail on it (a 500, found by schemathesis).
+        if isinstance(v, list) and len(v) > 4:
+            raise ValueError("stop takes at most 4 sequences")
         return v
 
     @field_validator("suffix", "echo")

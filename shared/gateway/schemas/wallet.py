@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.schemas.chat import NUMBER
 
 
 class FundRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount: int = Field(ge=1, le=100_000_000)
+    amount: Annotated[int, NUMBER] = Field(ge=1, le=100_000_000)
     """Satoshis to add."""
+
+
+class StatusQuery(BaseModel):
+    """GET /v1/wallet/status query parameters."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    invoiceId: str = Field(min_length=1, max_length=128)
 
 
 class InvoiceView(BaseModel):

@@ -1,0 +1,17 @@
+"""GET /v1/report query parameters (the report itself is the builder's JSON, see reports/builder.py)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ReportQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    format: Literal["json", "html"] = "json"
+    key: str | None = Field(default=None, max_length=128)
+    """Admin only: the key whose report to read."""
+    scope: Literal["", "key", "all"] | None = None
+    """Admin only: ``all`` for the gateway's report (the admin's default)."""
