@@ -254,17 +254,61 @@ class AllProvidersFailedError(GatewayError):
     type = "upstream_error"
     code = "all_providers_failed"
 
-    def __init__(self, failures: list[UpstreamError]) -> None:
+    def __init__(self, failures: list[UpstreamError], *, summarize: bool = True) -> None:
         last = failures[-1] if failures else None
-        summary = (
+        terse = (
             "; ".join(f"{f.provider}: {f.upstream_status or f.code}" for f in failures)
             or "no provider available"
         )
         super().__init__(
-            f"Every provider failed ({summary}).",
+            summarize_failures(failures) if summarize else f"Every provider failed ({terse}).",
             extra={
                 "records": [f.record() for f in failures],
                 "upstream_status": last.upstream_status if last else None,
             },
         )
         self.failures = failures
+
+
+_WHY = {
+    400: "refused the request as malformed",
+    401: "refused the gateway's credentials for it",
+    403: "refused access",
+    404: "does not know the model",
+    408: "timed out",
+    413: "found the request too large",
+    429: "is rate-limiting the gateway",
+    500: "had an internal error",
+    502: "had an upstream error of its own",
+    503: "is unavailable",
+    504: "timed out upstream",
+}
+_WHY_CODE = {
+    "upstream_timeout": "did not answer in time",
+    "upstream_connection_error": "could not be reached",
+    "deadline_exceeded": "ran out of the request's time",
+}
+
+
+def summarize_failures(failures: list[UpstreamError]) -> str:
+    """Every provider failed: what happened, in a sentence a person can act on (the PurAI
+    seed's error summary; ``disableErrorSummarization`` asks for the terse list instead)."""
+    if not failures:
+        return "No provider could take this request: none is enabled for this model. Try another model."
+    parts = []
+    for f in failures:
+        why = _WHY.get(f.upstream_status or 0) or _WHY_CODE.get(f.code or "", "failed")
+        status = f" ({f.upstream_status})" if f.upstream_status else ""
+        parts.append(f"{f.provider or 'a provider'} {why}{status}")
+    advice = "Retry in a moment"
+    if any(f.upstream_status == 429 for f in failures):
+        advice = "Retry after a short wait"
+    if any(f.upstream_status in (400, 404, 413) for f in failures):
+        advice = "Check the request (model name, size and parameters)"
+    elif any(f.upstream_status in (401, 403) for f in failures):
+        advice = "The gateway's provider credentials need attention; retry later or pin another provider"
+    n = len({f.provider for f in failures})
+    return (
+        f"All {n} provider{'s' if n != 1 else ''} tried failed: " + "; ".join(parts) + ". "
+        f"{advice}, or add `fallbacks` with other models. Each attempt is in `records`."
+    )

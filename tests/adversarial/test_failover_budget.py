@@ -57,7 +57,7 @@ async def test_a_deployment_is_named_in_records_and_headers(bench, stream):
     [record] = envelope["records"]
     assert record["provider"] == "local-vllm" and record["status"] == 503
     assert record["message"].startswith("local-vllm ")
-    assert "local-vllm: 503" in envelope["message"]
+    assert "local-vllm is unavailable (503)" in envelope["message"]
     assert gateway_headers(ctx, "llama3.1:8b", None, None)["x-gateway-provider"] == "local-vllm"
 
 

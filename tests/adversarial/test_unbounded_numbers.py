@@ -60,7 +60,9 @@ async def test_a_fallback_that_cannot_take_the_limit_is_neither_tried_nor_held_f
     planned = await plan(request, ctx)
     assert {t.model.id for t in planned.targets} == {big}
     at_limit = request.model_copy(update={"max_tokens": limit})
-    planned = await plan(at_limit, RequestContext(request_id="fb2", principal=Principal(id="k-fb", managed=True)))
+    planned = await plan(
+        at_limit, RequestContext(request_id="fb2", principal=Principal(id="k-fb", managed=True))
+    )
     assert {t.model.id for t in planned.targets} == {big, small}
 
 

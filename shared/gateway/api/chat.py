@@ -11,6 +11,7 @@ from starlette.requests import Request
 from gateway.api._serve import serve
 from gateway.api.common import context, read_body
 from gateway.api.route_table import APIRouter
+from gateway.completion import personality
 from gateway.schemas import ChatCompletionRequest
 
 if TYPE_CHECKING:
@@ -42,5 +43,6 @@ async def route_auto(
 @router.post("/v1/chat/completions")
 async def create_chat_completion(request: Request) -> Response:
     ctx = await context(request)
-    body, routed = await route_auto(await read_body(request, ChatCompletionRequest), ctx)
+    body, ctx.overwritten = await personality.apply(await read_body(request, ChatCompletionRequest))
+    body, routed = await route_auto(body, ctx)
     return await serve(body, ctx, **routed)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from gateway.catalog.personalities import Personality
 from gateway.schemas import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
 from gateway.schemas.completions import Completion, CompletionRequest
 from gateway.schemas.errors import ErrorEnvelope
@@ -30,6 +31,12 @@ from gateway.schemas.keys import (
     KeyView,
 )
 from gateway.schemas.models import ModelList, ModelView, ProvidersQuery, ProvidersView
+from gateway.schemas.personalities import (
+    PersonalityCreate,
+    PersonalityDeleted,
+    PersonalityList,
+    PersonalityPatch,
+)
 from gateway.schemas.report import ReportQuery
 from gateway.schemas.router import RoutedCompletion, RouterDecision, RouterProfiles, RouterRequest
 from gateway.schemas.wallet import BalanceView, FundRequest, InvoiceView, StatusQuery
@@ -271,6 +278,64 @@ OPERATIONS: tuple[Operation, ...] = (
         "key",
         BalanceView,
         _AUTH_ERRORS,
+    ),
+    Operation(
+        "get",
+        "/v1/personalities",
+        "listPersonalities",
+        "Every personality: the shipped presets and the admin's (the PurAI seed).",
+        "personalities",
+        "key",
+        PersonalityList,
+        _AUTH_ERRORS,
+    ),
+    Operation(
+        "post",
+        "/v1/personalities",
+        "createPersonality",
+        "Create or replace a personality (admin only; `id` in the body).",
+        "personalities",
+        "admin",
+        Personality,
+        (*_BODY_ERRORS, *_AUTH_ERRORS, 403),
+        status=201,
+        body=PersonalityCreate,
+    ),
+    Operation(
+        "post",
+        "/v1/personalities/{personality_id}",
+        "putPersonality",
+        "Create or replace the personality `personality_id` (admin only).",
+        "personalities",
+        "admin",
+        Personality,
+        (*_BODY_ERRORS, *_AUTH_ERRORS, 403),
+        status=201,
+        body=PersonalityCreate,
+        path_params=(("personality_id", "A personality's id."),),
+    ),
+    Operation(
+        "patch",
+        "/v1/personalities/{personality_id}",
+        "patchPersonality",
+        "Change a personality's fields (admin only; a shipped one becomes the gateway's own).",
+        "personalities",
+        "admin",
+        Personality,
+        (*_BODY_ERRORS, *_AUTH_ERRORS, 403, 404),
+        body=PersonalityPatch,
+        path_params=(("personality_id", "A personality's id."),),
+    ),
+    Operation(
+        "delete",
+        "/v1/personalities/{personality_id}",
+        "deletePersonality",
+        "Remove the gateway's own personality (admin only; a shipped one with the id returns).",
+        "personalities",
+        "admin",
+        PersonalityDeleted,
+        (*_AUTH_ERRORS, 403, 404),
+        path_params=(("personality_id", "A personality's id."),),
     ),
     Operation(
         "get",

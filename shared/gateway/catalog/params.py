@@ -11,7 +11,19 @@ if TYPE_CHECKING:
     from gateway.schemas import ChatCompletionRequest
 
 # Fields every target takes, or that the gateway itself consumes.
-_ALWAYS = frozenset({"model", "messages", "stream", "provider", "fallbacks", "drop_params"})
+_ALWAYS = frozenset(
+    {
+        "model",
+        "messages",
+        "stream",
+        "provider",
+        "fallbacks",
+        "drop_params",
+        "personality",
+        "primaryProvider",
+        "disableErrorSummarization",
+    }
+)
 
 
 def unsupported(request: ChatCompletionRequest, target: Target) -> list[str]:

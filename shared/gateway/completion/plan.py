@@ -47,12 +47,27 @@ def _takes_output_limit(request: ChatCompletionRequest, target: Target) -> bool:
     return True
 
 
+def _primary_first(targets: list[Target], provider: str) -> list[Target]:
+    """The PurAI seed's ``primaryProvider``: its targets first, then the others in order."""
+    if provider not in get_catalog().providers:
+        raise InvalidRequestError(
+            f"Unknown provider `{provider}` in primaryProvider; GET /v1/providers?model=<id> lists them.",
+            param="primaryProvider",
+            code="unknown_provider",
+        )
+    return [t for t in targets if t.provider_id == provider] + [
+        t for t in targets if t.provider_id != provider
+    ]
+
+
 async def plan(request: ChatCompletionRequest, ctx: RequestContext) -> Plan:
     legacy = legacy_functions.uses_functions(request)
     request = legacy_functions.to_tools(request)
     targets = resolve(
         get_catalog(), get_settings(), request.model, provider=request.provider, fallbacks=request.fallbacks
     )
+    if request.primaryProvider is not None:
+        targets = _primary_first(targets, request.primaryProvider)
     # The first target's refusal is the client's to hear; later targets are skipped instead.
     params.fit(request, targets[0], drop=bool(request.drop_params))
     # A fallback that cannot produce the output limit asked for is never tried, so it is not held for.

@@ -20,7 +20,7 @@ import anyio
 from gateway import clock
 from gateway.accounting import pricing, tokens
 from gateway.accounting.record import Status
-from gateway.completion import legacy_functions
+from gateway.completion import legacy_functions, purai
 from gateway.completion.attempts import Attempt, attempts, failed, malformed
 from gateway.completion.plan import new_id
 from gateway.completion.settle import estimate, outcome, settle, settle_failure
@@ -51,6 +51,9 @@ class Stream:
     events: AsyncIterator[Any]
     stack: AsyncExitStack
     pending: list[ChatCompletionChunk] = field(default_factory=list)
+    failures: list[UpstreamError] = field(default_factory=list)
+    """The attempts that failed before this one committed (reported with the usage)."""
+    overwritten: bool = False
 
 
 def _parse_event(
@@ -117,8 +120,18 @@ async def _open_stream(ctx: RequestContext, plan: Plan, lost: list[Attempt]) -> 
         lost.clear()
         ctx.tier, ctx.dropped_params = target.model.tier, attempt.dropped
         await health.record_success(target.provider_id)
-        return Stream(attempt.request, target, adapter, state, reply.events, stack, first)
-    raise AllProvidersFailedError(failures)
+        return Stream(
+            attempt.request,
+            target,
+            adapter,
+            state,
+            reply.events,
+            stack,
+            first,
+            failures,
+            purai.overwritten(ctx, plan, target, attempt.dropped),
+        )
+    raise AllProvidersFailedError(failures, summarize=not plan.request.disableErrorSummarization)
 
 
 async def abandon(stream: Stream, ctx: RequestContext, plan: Plan) -> None:
@@ -279,6 +292,7 @@ async def chunks(
                     usage=priced,
                 )
             last.provider = stream.target.provider_id
+            last.overwritten, last.cache = stream.overwritten, purai.failed_attempts(stream.failures)
             yield out(last)
     finally:
         usage, estimated = estimate(stream.request, state.usage, _text_of(delivered))

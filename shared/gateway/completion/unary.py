@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from gateway import clock
 from gateway.accounting import pricing
-from gateway.completion import legacy_functions
+from gateway.completion import legacy_functions, purai
 from gateway.completion.attempts import attempts, failed, malformed
 from gateway.completion.plan import new_id
 from gateway.completion.settle import estimate, outcome, settle, settle_failure
@@ -92,13 +92,16 @@ async def _complete(ctx: RequestContext, plan: Plan, lost: list[Attempt]) -> Cha
         if plan.legacy:
             legacy_functions.completion_to_legacy(completion)
         completion.provider = target.provider_id
+        completion.overwritten = purai.overwritten(ctx, plan, target, attempt.dropped)
+        completion.cache = purai.failed_attempts(failures)
+        completion.calledFunctions = purai.called_functions(plan.request, completion)
         completion.usage = pricing.to_usage(
             usage, settled.cost, latency_ms=ctx.elapsed_ms(), ttft_ms=ctx.ttft_ms()
         )
         await settle(ctx, plan, settled)
         await health.record_success(target.provider_id)
         return completion
-    raise AllProvidersFailedError(failures)
+    raise AllProvidersFailedError(failures, summarize=not plan.request.disableErrorSummarization)
 
 
 __all__ = ["complete"]

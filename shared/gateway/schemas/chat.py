@@ -184,6 +184,14 @@ class ChatCompletionRequest(BaseModel):
     provider: str | None = None
     fallbacks: list[str] | None = Field(default=None, max_length=5)
     drop_params: StrictBool | None = None
+    # The PurAI seed's fields.
+    personality: str | None = Field(default=None, min_length=1, max_length=64)
+    """A personality's id (``GET /v1/personalities``): its system prompt and defaults apply."""
+    primaryProvider: str | None = Field(default=None, min_length=1, max_length=64)  # the seed's name
+    """Try this provider first, then fail over to the others (``provider`` pins instead)."""
+    disableErrorSummarization: StrictBool | None = None  # the seed's name
+    """When every provider failed: the error's message lists the records tersely instead of
+    summarizing them for a person."""
 
     @field_validator("stop")
     @classmethod
@@ -223,6 +231,42 @@ class Choice(BaseModel):
     logprobs: dict[str, Any] | None = None
 
 
+class ErrorRecordResponse(BaseModel):
+    status: int | None = None
+    data: Any = None
+
+
+class ErrorRecord(BaseModel):
+    """One failed attempt, as the PurAI seed's ``records`` hold it (the message sanitized)."""
+
+    provider: str | None = None
+    response: ErrorRecordResponse
+    status: int | None = None
+    code: str | None = None
+    message: str | None = None
+
+
+class AttemptErrors(BaseModel):
+    message: str
+    records: list[ErrorRecord]
+
+
+class AttemptCache(BaseModel):
+    """The PurAI seed's ``cache``: present when attempts failed before one succeeded."""
+
+    status: int = 500
+    error: AttemptErrors
+
+
+class CalledFunction(BaseModel):
+    """A function the conversation called (``name``/``arguments``) or its result (``role: function``)."""
+
+    name: str
+    arguments: str | None = None
+    role: Literal["function"] | None = None
+    content: str | None = None
+
+
 class ChatCompletion(BaseModel):
     id: str
     object: Literal["chat.completion"] = "chat.completion"
@@ -232,6 +276,13 @@ class ChatCompletion(BaseModel):
     usage: Usage | None = None
     provider: str | None = None
     system_fingerprint: str | None = None
+    # The PurAI seed's fields.
+    overwritten: bool | None = None
+    """Whether the gateway changed the model or parameters (a fallback model, dropped
+    parameters, a personality's defaults)."""
+    cache: AttemptCache | None = None
+    calledFunctions: list[list[CalledFunction]] | None = None  # the seed's name
+    """Function calls of the conversation, each with its result where the request carried it."""
 
 
 class FunctionCallDelta(BaseModel):
@@ -270,3 +321,5 @@ class ChatCompletionChunk(BaseModel):
     usage: Usage | None = None
     provider: str | None = None
     system_fingerprint: str | None = None
+    overwritten: bool | None = None
+    cache: AttemptCache | None = None
