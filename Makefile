@@ -9,12 +9,13 @@ SAM := .tools/sam/bin/sam
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test unit integration lint typecheck check validate build bench bench-router invoke key eval-router train-router clean help
+.PHONY: run test unit integration lint typecheck check validate iac build bench bench-router invoke key eval-router train-router clean help
 
 help:
 	@echo "make run          start the local stack on http://127.0.0.1:$${PORT:-3000} (DynamoDB + provider simulator)"
 	@echo "make test         lint, type check, sam validate/lint/build, then every test (what CI runs)"
 	@echo "make check        lint and type check only (ruff, ruff format, mypy --strict)"
+	@echo "make iac          checkov and cfn-lint (with the serverless rules) over template.yaml"
 	@echo "make unit         the unit tests alone (no sam build, no local stack)"
 	@echo "make bench        gateway overhead, store round trips, cold start (docs/BENCHMARKS.md)"
 	@echo "make invoke FN=ModelsFunction EVENT=events/ModelsFunction.json   twin of sam local invoke"
@@ -32,12 +33,23 @@ $(VENV)/.installed: pyproject.toml
 	.tools/sam/bin/pip install --quiet --disable-pip-version-check aws-sam-cli
 	touch $@
 
+.tools/checkov/.installed: tools/iac/requirements.txt
+	$(PYTHON) -m venv .tools/checkov
+	.tools/checkov/bin/pip install --quiet --disable-pip-version-check -r tools/iac/requirements.txt
+	touch $@
+
 run: $(VENV)/.installed
 	$(PY) -m local.stack
 
 validate: .tools/sam/.installed
 	$(SAM) validate
 	$(SAM) validate --lint
+
+# checkov (security and compliance; every skip is inline in the template with its reason) and
+# cfn-lint with the serverless rules. --skip-download: no network for guidelines or policies.
+iac: .tools/checkov/.installed
+	.tools/checkov/bin/checkov --file template.yaml --framework cloudformation --skip-download --compact --quiet
+	.tools/checkov/bin/cfn-lint template.yaml --append-rules cfn_lint_serverless.rules
 
 build: validate $(VENV)/.installed
 	PYTHON=$(CURDIR)/$(PY) $(SAM) build
@@ -59,9 +71,10 @@ typecheck: $(VENV)/.installed
 
 check: lint typecheck
 
-# The quick checks first, then the template and the build, then every test. pytest exits 5
+# The quick checks first (code, then the template's checkov and cfn-lint), then the template's
+# validation and the build, then every test. pytest exits 5
 # when it collected nothing; make fails on any non-zero exit, so an empty run never passes.
-test: check build
+test: check iac build
 	$(PY) -m pytest tests -q
 
 bench: build
