@@ -220,7 +220,7 @@ def test_every_provider_key_is_read_from_a_parameter_and_none_is_in_plain_text(c
         for provider in keyed:
             ref = env[f"{provider}_API_KEY_PARAM"]
             assert set(ref) == {"Ref"} and ref["Ref"] in params, (name, provider)
-            assert "parameter${%s}" % ref["Ref"] in readable, (name, provider)
+            assert "parameter${" + ref["Ref"] + "}" in readable, (name, provider)
 
 
 def test_bedrock_is_limited_to_the_configured_models(cfn):
