@@ -170,6 +170,25 @@ def test_streams_run_fifteen_minutes_and_buffered_calls_stay_short(cfn):
                 assert timeout <= 29 and integ.get("responseTransferMode", "BUFFERED") == "BUFFERED", name
 
 
+# Peak RSS measured by tools/rss.py (docs/BENCHMARKS.md), MB: the completion functions with a
+# 4 MiB prompt routed by model "auto", the others serving their sample events.
+PEAK_RSS_MB = {"completion": 148, "other": 83}
+
+
+def _memory(cfn: dict[str, Any], props: dict[str, Any]) -> int:
+    m = props["MemorySize"]
+    return int(cfn["Parameters"][m["Ref"]]["Default"]) if isinstance(m, dict) else int(m)
+
+
+def test_memory_is_sized_from_measured_peak_rss(cfn):
+    for name, props in _functions(cfn).items():
+        peak = PEAK_RSS_MB["completion" if name in _streaming(cfn) else "other"]
+        memory = _memory(cfn, props)
+        assert memory >= 1.5 * peak, name  # the Web Adapter and the runtime live there too
+        if name in _integrations(cfn):
+            assert memory <= 512, name  # billed for every millisecond a stream waits
+
+
 def test_everything_runs_on_arm64_with_the_arm64_web_adapter(cfn):
     for name, props in _functions(cfn).items():
         assert props["Architectures"] == ["arm64"], name
