@@ -351,6 +351,8 @@ def test_logs_are_kept_for_the_retention_parameter_traced_and_access_logged_as_j
         "Ref": "LogRetentionDays"
     }
     assert stage["Properties"]["TracingEnabled"] is True
+    # access logs need the account's CloudWatch role first: the stage refers to it when created
+    assert {"Ref": "ApiGatewayAccount"} in stage["Properties"]["Variables"]["logsRole"]["Fn::If"]
     (settings,) = stage["Properties"]["MethodSettings"]
     assert settings["ThrottlingRateLimit"] == {"Ref": "ApiThrottlingRateLimit"}
     assert settings["ThrottlingBurstLimit"] == {"Ref": "ApiThrottlingBurstLimit"}
