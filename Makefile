@@ -9,11 +9,11 @@ SAM := .tools/sam/bin/sam
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test unit integration lint typecheck check validate iac build bench bench-router invoke key eval-router train-router clean help
+.PHONY: run test tools unit integration lint typecheck check validate iac build bench bench-router invoke key eval-router train-router clean help
 
 help:
 	@echo "make run          start the local stack on http://127.0.0.1:$${PORT:-3000} (DynamoDB + provider simulator)"
-	@echo "make test         lint, type check, sam validate/lint/build, then every test (what CI runs)"
+	@echo "make test         lint, type check, checkov and cfn-lint, sam validate/lint/build, then every test (what CI runs)"
 	@echo "make check        lint and type check only (ruff, ruff format, mypy --strict)"
 	@echo "make iac          checkov and cfn-lint (with the serverless rules) over template.yaml"
 	@echo "make unit         the unit tests alone (no sam build, no local stack)"
@@ -74,8 +74,14 @@ check: lint typecheck
 # The quick checks first (code, then the template's checkov and cfn-lint), then the template's
 # validation and the build, then every test. pytest exits 5
 # when it collected nothing; make fails on any non-zero exit, so an empty run never passes.
-test: check iac build
+test: tools
+	$(MAKE) check iac build
 	$(PY) -m pytest tests -q
+
+# The three virtualenvs install side by side: pip waits on downloads as much as on the CPU,
+# so on a fresh clone this saves about a minute of make test.
+tools:
+	$(MAKE) -j3 $(VENV)/.installed .tools/sam/.installed .tools/checkov/.installed
 
 bench: build
 	$(PY) -m tools.bench
