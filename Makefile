@@ -9,12 +9,13 @@ SAM := .tools/sam/bin/sam
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test unit integration contract openapi lint typecheck check validate build bench bench-router invoke key eval-router train-router profile-router clean help
+.PHONY: run test tools unit integration contract openapi lint typecheck check validate iac build bench bench-router invoke key eval-router train-router profile-router clean help
 
 help:
 	@echo "make run          start the local stack on http://127.0.0.1:$${PORT:-3000} (DynamoDB + provider simulator)"
-	@echo "make test         lint, type check, sam validate/lint/build, then every test (what CI runs)"
+	@echo "make test         lint, type check, checkov and cfn-lint, sam validate/lint/build, then every test (what CI runs)"
 	@echo "make check        lint and type check only (ruff, ruff format, mypy --strict)"
+	@echo "make iac          checkov and cfn-lint (with the serverless rules) over template.yaml"
 	@echo "make unit         the unit tests alone (no sam build, no local stack)"
 	@echo "make openapi      write docs/openapi.json, generated from the pydantic schemas"
 	@echo "make contract     schemathesis against a local stack it starts (docs/RELIABILITY.md)"
@@ -35,12 +36,23 @@ $(VENV)/.installed: pyproject.toml
 	.tools/sam/bin/pip install --quiet --disable-pip-version-check aws-sam-cli
 	touch $@
 
+.tools/checkov/.installed: tools/iac/requirements.txt
+	$(PYTHON) -m venv .tools/checkov
+	.tools/checkov/bin/pip install --quiet --disable-pip-version-check -r tools/iac/requirements.txt
+	touch $@
+
 run: $(VENV)/.installed
 	$(PY) -m local.stack
 
 validate: .tools/sam/.installed
 	$(SAM) validate
 	$(SAM) validate --lint
+
+# checkov (security and compliance; every skip is inline in the template with its reason) and
+# cfn-lint with the serverless rules. --skip-download: no network for guidelines or policies.
+iac: .tools/checkov/.installed
+	.tools/checkov/bin/checkov --file template.yaml --framework cloudformation --skip-download --compact --quiet
+	.tools/checkov/bin/cfn-lint template.yaml --append-rules cfn_lint_serverless.rules
 
 build: validate $(VENV)/.installed
 	PYTHON=$(CURDIR)/$(PY) $(SAM) build
@@ -71,10 +83,17 @@ typecheck: $(VENV)/.installed
 
 check: lint typecheck
 
-# The quick checks first, then the template and the build, then every test. pytest exits 5
+# The quick checks first (code, then the template's checkov and cfn-lint), then the template's
+# validation and the build, then every test. pytest exits 5
 # when it collected nothing; make fails on any non-zero exit, so an empty run never passes.
-test: check build
+test: tools
+	$(MAKE) check iac build
 	$(PY) -m pytest tests -q
+
+# The three virtualenvs install side by side: pip waits on downloads as much as on the CPU,
+# so on a fresh clone this saves about a minute of make test.
+tools:
+	$(MAKE) -j3 $(VENV)/.installed .tools/sam/.installed .tools/checkov/.installed
 
 bench: build
 	$(PY) -m tools.bench

@@ -191,7 +191,9 @@ def cold_start(env: dict[str, str], key: str, runs: int = 7) -> dict:
     setups = {"dev_venv": (sys.executable, str(ROOT / "shared"))}
     layer = ROOT / ".aws-sam" / "build" / "GatewayLayer" / "python"
     py313 = _lambda_python()
-    if layer.is_dir() and py313:
+    # The layer is built for Lambda's arm64: on another machine its binaries do not load.
+    same_arch = any(layer.glob(f"pydantic_core/*{platform.machine()}*.so"))
+    if layer.is_dir() and py313 and same_arch:
         setups["built_layer_python3.13"] = (py313, str(layer))
     out: dict = {"runs": runs}
     for name, (python, pkg) in setups.items():

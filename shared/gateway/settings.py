@@ -27,8 +27,12 @@ HOLD_MARGIN_S = 90.0
 class ProviderSettings:
     base_url: str
     api_key: str | None
+    """The key in plain text (``<PROVIDER>_API_KEY``, local use), or once read from ``api_key_param``."""
     connect_timeout: float
     read_timeout: float
+    api_key_param: str | None = None
+    """``<PROVIDER>_API_KEY_PARAM``: where the key lives on AWS (an SSM SecureString name starting
+    with ``/``, or a Secrets Manager id); read by ``identity.secretparams`` when no plain key is set."""
 
 
 @dataclass(frozen=True)
@@ -176,7 +180,8 @@ class Settings:
         self, provider_id: str, default_base_url: str, api_key_env: str | None = None
     ) -> ProviderSettings:
         """A provider's endpoint, key and timeouts: ``<PROVIDER>_BASE_URL``, ``<PROVIDER>_API_KEY``
-        (or the deployment's own ``api_key_env``), ``<PROVIDER>_CONNECT_TIMEOUT`` / ``_READ_TIMEOUT``."""
+        (or the deployment's own ``api_key_env``) or where it lives, ``<PROVIDER>_API_KEY_PARAM``,
+        ``<PROVIDER>_CONNECT_TIMEOUT`` / ``_READ_TIMEOUT``."""
         prefix = provider_id.upper().replace("-", "_")
         env = self._env
         return ProviderSettings(
@@ -186,6 +191,7 @@ class Settings:
                 env, f"{prefix}_CONNECT_TIMEOUT", _float(env, "PROVIDER_CONNECT_TIMEOUT", 3.0)
             ),
             read_timeout=_float(env, f"{prefix}_READ_TIMEOUT", _float(env, "PROVIDER_READ_TIMEOUT", 60.0)),
+            api_key_param=env.get(f"{prefix}_API_KEY_PARAM") or None,
         )
 
     def secret(self, name: str) -> SecretSource:

@@ -3,11 +3,16 @@
 The model's own providers in catalog priority order, then each of the request's
 ``fallbacks`` models' providers. ``provider/model`` or the ``provider`` field pins the
 first model to one provider (the Lunar seed).
+
+A provider whose key lives in SSM or Secrets Manager (``<PROVIDER>_API_KEY_PARAM``) gets it
+from ``identity.secretparams``, remembered per container. ``load_keys`` reads the keys that
+are not fresh in a worker thread; awaited before ``resolve``, no fetch blocks the event loop
+(without it, ``resolve`` fetches a missing key itself, blocking, at most once per max age).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from gateway.errors import InvalidRequestError, ModelNotFoundError
@@ -51,6 +56,24 @@ def split_model(catalog: Catalog, name: str) -> tuple[ModelInfo, str | None]:
     return catalog.model(name), None
 
 
+def _with_key(settings: ProviderSettings) -> ProviderSettings:
+    if settings.api_key or not settings.api_key_param:
+        return settings
+    from gateway.identity.secretparams import provider_key
+
+    return replace(settings, api_key=provider_key(settings.api_key_param))
+
+
+async def load_keys(catalog: Catalog, settings: Settings) -> None:
+    """Read every provider key kept in SSM or Secrets Manager that is not fresh, off the event loop."""
+    from gateway.identity.secretparams import provider_key_async
+
+    for info in catalog.providers.values():
+        ps = settings.provider(info.id, info.base_url, info.api_key_env)
+        if ps.api_key_param and not ps.api_key:
+            await provider_key_async(ps.api_key_param)
+
+
 def _targets_for(catalog: Catalog, settings: Settings, model: ModelInfo, pinned: str | None) -> list[Target]:
     served = model.providers
     if pinned is not None:
@@ -73,7 +96,7 @@ def _targets_for(catalog: Catalog, settings: Settings, model: ModelInfo, pinned:
                 provider=info,
                 model=model,
                 served=s,
-                settings=settings.provider(info.id, info.base_url, info.api_key_env),
+                settings=_with_key(settings.provider(info.id, info.base_url, info.api_key_env)),
                 pricing=catalog.pricing(model, s),
             )
         )
