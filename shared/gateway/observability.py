@@ -69,7 +69,7 @@ def counters_dropped() -> None:
 
 
 def free_tier_spend(usd: float) -> None:
-    """What a free-tier request cost the operator (alarmed on against the gateway-wide daily cap)."""
+    """The free tier's spend today, so far (alarmed on against the gateway-wide daily cap)."""
     if is_metrics_disabled():
         return
     with single_metric(

@@ -34,6 +34,10 @@ DYNAMODB = {
         "KeysTable/index/by_kind": {"Query"},
     },
     "WalletFunction": {"KeysTable": {"GetItem", "PutItem", "UpdateItem"}},
+    "PersonalitiesFunction": {
+        "KeysTable": {"GetItem", "PutItem", "UpdateItem"},
+        "KeysTable/index/by_kind": {"Query"},
+    },
     "ReportBuilderFunction": {"UsageTable": {"Query", "BatchGetItem", "BatchWriteItem", "PutItem"}},
 }
 # The store's operations (store/dynamo.call) and the IAM actions they need; a transaction needs

@@ -33,7 +33,7 @@ from gateway.errors import (
     InvalidRequestError,
     RateLimitError,
 )
-from gateway.observability import logger
+from gateway.observability import free_tier_spend, logger
 from gateway.settings import get_settings
 from gateway.store import accounts
 from gateway.store.ledger import ledger_ms
@@ -248,10 +248,20 @@ def _budget_error(
 
 
 async def _take_free_allowance(pid: str, usd: Decimal, now: float) -> bool:
-    """Count a free request's hold against the gateway-wide daily free-tier cap (False: no room)."""
+    """Count a free request's hold against the gateway-wide daily free-tier cap (False: no room).
+
+    Reports the day's free-tier spend as the metric ``FreeTierSpendUsd`` (its shard's count as
+    if every shard stood there: the alarm on it fires as the first shard nears its share)."""
     cap = get_settings().self_serve.free_tier_daily_cap_usd
     expires = int(now) + 3 * 86400
-    return await accounts.take_free_allowance(pid, accounts.day_of(now), usd, cap, expires)
+    committed = await accounts.take_free_allowance(pid, accounts.day_of(now), usd, cap, expires)
+    if committed is None:
+        return False
+    try:
+        free_tier_spend(float(committed))
+    except Exception:  # a metric must never refuse a request
+        logger.warning("free-tier spend metric not emitted", exc_info=True)
+    return True
 
 
 async def admit(ctx: RequestContext, request: ChatCompletionRequest, targets: list[Target]) -> Admission:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from gateway import clock
 from gateway.accounting.admission import remaining
 from gateway.accounting.record import Status, UsageRecord
-from gateway.observability import free_tier_spend, logger, record_request
+from gateway.observability import logger, record_request
 from gateway.store import settlement as store
 
 if TYPE_CHECKING:
@@ -66,8 +66,6 @@ async def settle(ctx: RequestContext, admission: Admission, record: UsageRecord)
         ctx.limit_headers["x-gateway-budget-remaining"] = remaining(admission, record.cost.total)
     try:
         record_request(record)
-        if admission.hold is not None and admission.hold.mode == "free":
-            free_tier_spend(float(record.cost.total))
     except Exception:  # settled already: a metrics failure must not read as unsettled
         logger.warning("request metrics not emitted", exc_info=True)
 

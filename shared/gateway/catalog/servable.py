@@ -1,7 +1,8 @@
 """Which catalog models can be served here and now: what the router may choose from.
 
 A model is servable when it is not retired and at least one of its enabled providers is
-reachable: the provider has an API key configured (``<PROVIDER>_API_KEY``, or a named
+reachable: the provider has an API key configured (``<PROVIDER>_API_KEY``, a parameter that
+holds it, ``<PROVIDER>_API_KEY_PARAM``, or a named
 deployment's ``api_key_env``; the local stack gives every simulated provider one), or it
 signs with IAM (Bedrock) and AWS credentials are present. A model that is only
 ``deprecated`` is still servable: its provider still answers.
@@ -23,7 +24,8 @@ def reachable(provider: ProviderInfo, settings: Settings) -> bool:
     """An enabled provider the gateway holds credentials for."""
     if not provider.enabled:
         return False
-    if settings.provider(provider.id, provider.base_url, provider.api_key_env).api_key:
+    configured = settings.provider(provider.id, provider.base_url, provider.api_key_env)
+    if configured.api_key or configured.api_key_param:
         return True
     return provider.adapter in IAM_ADAPTERS and settings.routing.aws_credentials
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from gateway.accounting import admission as accounting
 from gateway.catalog import params
 from gateway.catalog.models import get_catalog
-from gateway.catalog.targets import resolve
+from gateway.catalog.targets import load_keys, resolve
 from gateway.completion import legacy_functions
 from gateway.errors import InvalidRequestError
 from gateway.settings import get_settings
@@ -63,6 +63,8 @@ def _primary_first(targets: list[Target], provider: str) -> list[Target]:
 async def plan(request: ChatCompletionRequest, ctx: RequestContext) -> Plan:
     legacy = legacy_functions.uses_functions(request)
     request = legacy_functions.to_tools(request)
+    # Provider keys kept in SSM are fetched off the event loop, at most once per cache lifetime.
+    await load_keys(get_catalog(), get_settings())
     targets = resolve(
         get_catalog(), get_settings(), request.model, provider=request.provider, fallbacks=request.fallbacks
     )

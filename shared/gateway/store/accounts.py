@@ -482,9 +482,11 @@ def _free_cap_key(principal_id: str, day: str) -> dict[str, Any]:
 
 async def take_free_allowance(
     principal_id: str, day: str, usd: Decimal, cap: Decimal | None, expires_at: int
-) -> bool:
+) -> Decimal | None:
     """Count ``usd`` against the day's gateway-wide free-tier cap (this principal's shard of it;
-    ``cap`` None: counted, never refused). False, and nothing counted, when it cannot take it."""
+    ``cap`` None: counted, never refused). The shard's count afterwards, as if every shard
+    stood there (what the free tier will have cost when they all do); None, and nothing
+    counted, when it cannot take it."""
     values: dict[str, Any] = {
         ":usd": {"N": str(to_nano(usd))},
         ":e": {"N": str(expires_at)},
@@ -496,18 +498,20 @@ async def take_free_allowance(
         "UpdateExpression": "ADD #c :usd SET #e = :e, #k = :k",
         "ExpressionAttributeNames": {"#c": "committed_nusd", "#e": "expires_at", "#k": "kind"},
         "ExpressionAttributeValues": values,
+        "ReturnValues": "UPDATED_NEW",
     }
     if cap is not None:
         room = int(((cap / FREE_CAP_SHARDS - usd) * NANO).to_integral_value(rounding=ROUND_FLOOR))
         if room < 0:
-            return False
+            return None
         kw["ConditionExpression"] = "attribute_not_exists(#c) OR #c <= :room"
         values[":room"] = {"N": str(room)}
     try:
-        await call("update_item", **kw)
+        resp = await call("update_item", **kw)
     except ConditionFailed:
-        return False
-    return True
+        return None
+    shard = Decimal(int(resp["Attributes"]["committed_nusd"]["N"])) / NANO
+    return shard * FREE_CAP_SHARDS
 
 
 def free_allowance_update(principal_id: str, day: str, usd: Decimal) -> dict[str, Any]:

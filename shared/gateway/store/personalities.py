@@ -21,14 +21,21 @@ def _key(personality_id: str) -> dict[str, Any]:
     return to_item({"pk": f"PERSONA#{personality_id}", "sk": SK})
 
 
+def _now() -> str:
+    return datetime.fromtimestamp(clock.now(), UTC).isoformat(timespec="milliseconds")
+
+
 def _fields(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in item.items() if k not in ("pk", "sk", "kind", "created_at", "updated_at")}
+    return {
+        k: v for k, v in item.items() if k not in ("pk", "sk", "kind", "created_at", "updated_at", "deleted")
+    }
 
 
 async def get(personality_id: str) -> dict[str, Any] | None:
     """A stored personality's fields, or None."""
     resp = await call("get_item", TableName=get_settings().keys_table, Key=_key(personality_id))
-    return _fields(from_item(resp["Item"])) if resp.get("Item") else None
+    item = from_item(resp["Item"]) if resp.get("Item") else None
+    return None if item is None or item.get("deleted") else _fields(item)
 
 
 async def list_all() -> list[dict[str, Any]]:
@@ -42,7 +49,7 @@ async def list_all() -> list[dict[str, Any]]:
     }
     while True:
         page = await call("query", **kwargs)
-        out.extend(_fields(from_item(i)) for i in page.get("Items", []))
+        out.extend(_fields(item) for item in map(from_item, page.get("Items", [])) if not item.get("deleted"))
         if "LastEvaluatedKey" not in page:
             return out
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -50,7 +57,7 @@ async def list_all() -> list[dict[str, Any]]:
 
 async def put(personality_id: str, fields: dict[str, Any]) -> dict[str, Any]:
     """Create or replace a personality (its whole definition)."""
-    now = datetime.fromtimestamp(clock.now(), UTC).isoformat(timespec="milliseconds")
+    now = _now()
     item = {
         "pk": f"PERSONA#{personality_id}",
         "sk": SK,
@@ -65,13 +72,17 @@ async def put(personality_id: str, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 async def delete(personality_id: str) -> bool:
-    """Remove a stored personality; False if there was none."""
+    """Remove a stored personality (marked deleted, as keys are revoked: nothing the request
+    path runs deletes items); False if there was none."""
     try:
         await call(
-            "delete_item",
+            "update_item",
             TableName=get_settings().keys_table,
             Key=_key(personality_id),
-            ConditionExpression="attribute_exists(pk)",
+            UpdateExpression="SET #d = :t, #u = :now",
+            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(#d)",
+            ExpressionAttributeNames={"#d": "deleted", "#u": "updated_at"},
+            ExpressionAttributeValues={":t": {"BOOL": True}, ":now": {"S": _now()}},
         )
     except ConditionFailed:
         return False
