@@ -80,7 +80,7 @@ class Gateway(openai.OpenAI):
     sent to the gateway by accident); without one only self-serve ``keys.create()`` works.
     ``base_url`` defaults to ``GATEWAY_BASE_URL``, else the local stack. ``app_id`` is sent
     as ``X-App-ID`` (``with_options(app_id=...)`` for another app). ``admin_key`` (default
-    ``GATEWAY_ADMIN_KEY``) is sent on the admin routes only.
+    ``GATEWAY_ADMIN_KEY``; None for none) is sent on the admin routes only.
 
     Retries: 429 and 503, after their ``Retry-After``, at most ``max_retries`` times, when the
     wait is at most ``max_retry_wait`` seconds (the openai client's own retries are off).
@@ -95,7 +95,7 @@ class Gateway(openai.OpenAI):
         api_key: str | None = None,
         base_url: str | None = None,
         app_id: str | None = None,
-        admin_key: str | None = None,
+        admin_key: str | None | NotGiven = NOT_GIVEN,
         fallback_base_urls: Sequence[str] = (),
         fallback_models: Sequence[str] = (),
         max_retries: int = 2,
@@ -106,7 +106,7 @@ class Gateway(openai.OpenAI):
         **kwargs: Any,
     ) -> None:
         key, url, headers = _settings(api_key, base_url, app_id, default_headers)
-        self.admin_key = admin_key if admin_key is not None else os.environ.get("GATEWAY_ADMIN_KEY")
+        self.admin_key = os.environ.get("GATEWAY_ADMIN_KEY") if isinstance(admin_key, NotGiven) else admin_key
         if http_client is None:
             policy = _policy(
                 url,
@@ -202,7 +202,7 @@ class AsyncGateway(openai.AsyncOpenAI):
         api_key: str | None = None,
         base_url: str | None = None,
         app_id: str | None = None,
-        admin_key: str | None = None,
+        admin_key: str | None | NotGiven = NOT_GIVEN,
         fallback_base_urls: Sequence[str] = (),
         fallback_models: Sequence[str] = (),
         max_retries: int = 2,
@@ -213,7 +213,7 @@ class AsyncGateway(openai.AsyncOpenAI):
         **kwargs: Any,
     ) -> None:
         key, url, headers = _settings(api_key, base_url, app_id, default_headers)
-        self.admin_key = admin_key if admin_key is not None else os.environ.get("GATEWAY_ADMIN_KEY")
+        self.admin_key = os.environ.get("GATEWAY_ADMIN_KEY") if isinstance(admin_key, NotGiven) else admin_key
         if http_client is None:
             policy = _policy(
                 url,
