@@ -13,7 +13,10 @@ Faults are armed over HTTP, per provider, for the next N requests::
 
     POST /_sim/faults {"provider": "openai", "fault": "status", "status": 503, "count": 2}
     fault: status | timeout (sleeps "seconds") | malformed (200 with a broken body)
-           | disconnect (drops the connection after "after" stream events) | slow ("delay_ms" per event)
+           | disconnect (drops the connection after "after" stream events; a JSON answer is cut
+             after its headers) | slow ("delay_ms" per event)
+    status faults may echo the caller's key in the error body, as some providers and proxies
+    do: "echo_key": "masked" (OpenAI's "Incorrect API key provided: sk-ab****cdef") | "full"
     DELETE /_sim/faults          disarm everything
     GET /_sim/stats              requests served per provider
     POST /_sim/config {"latency_ms": 0, "token_interval_ms": 0}
@@ -75,6 +78,21 @@ async def sse_body(frames: list[str] | list[bytes], fault: dict[str, Any] | None
             yield frame.encode() if frame.startswith(("event:", "data:")) else f"data: {frame}\n\n".encode()
 
 
+def _echo_key(request: Request, message: str, *, full: bool) -> str:
+    """The caller's credential in an error message: whole, or masked as OpenAI masks it."""
+    auth = request.headers.get("authorization", "")
+    key = (
+        auth.partition(" ")[2]
+        or request.headers.get("x-api-key")
+        or request.headers.get("x-goog-api-key")
+        or request.query_params.get("key")
+        or ""
+    )
+    if full:
+        return f"{message} (received authorization: Bearer {key})"
+    return f"Incorrect API key provided: {key[:12]}{'*' * 16}{key[-6:]}. {message}"
+
+
 async def serve(
     request: Request,
     provider: str,
@@ -98,9 +116,10 @@ async def serve(
     if fault and fault["fault"] == "status":
         status = int(fault.get("status", 500))
         headers = {"retry-after": "1"} if status == 429 else {}
-        return JSONResponse(
-            error(status, fault.get("message", f"simulated {status}")), status_code=status, headers=headers
-        )
+        message = fault.get("message", f"simulated {status}")
+        if fault.get("echo_key"):
+            message = _echo_key(request, message, full=fault["echo_key"] == "full")
+        return JSONResponse(error(status, message), status_code=status, headers=headers)
     try:
         body = json.loads(await request.body())
     except ValueError:
@@ -117,7 +136,15 @@ async def serve(
     if is_stream:
         frames = stream(reply, model, rid, include_usage(body))
         return StreamingResponse(sse_body(frames, fault), media_type="text/event-stream")
+    if fault and fault["fault"] == "disconnect":
+        # The request was read and answered in part: the connection drops mid-body.
+        return StreamingResponse(_cut(json.dumps(render(reply, model, rid))), media_type="application/json")
     return JSONResponse(render(reply, model, rid))
+
+
+async def _cut(text: str) -> AsyncIterator[bytes]:
+    yield text[: len(text) // 2].encode()
+    raise Disconnect("simulated disconnect")
 
 
 def openai_routes(prefix: str, provider: str, *, always_usage: bool = False) -> list[Route]:

@@ -13,8 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from gateway import clock
+from gateway.settings import get_settings
 
 PrincipalKind = Literal["key", "jwt", "admin"]
+
+
+def _default_deadline() -> float:
+    return clock.monotonic() + get_settings().function_timeout_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +47,10 @@ class RequestContext:
     app_id: str = "Unknown"
     started: float = field(default_factory=time.perf_counter)
     started_at: float = field(default_factory=clock.now)
+    deadline: float = field(default_factory=_default_deadline)
+    """When the function running the request is cut off, on ``clock.monotonic()``: from the
+    Lambda context where there is one (``api.common.deadline``), else ``FUNCTION_TIMEOUT_S``
+    after the request's start. Work stops ``STREAM_SETTLE_MARGIN_S`` before it."""
     first_byte: float | None = None
     attempts: int = 0
     provider: str | None = None
@@ -54,6 +63,10 @@ class RequestContext:
     store_calls: int = 0
     store_ms: float = 0.0
     upstream_ms: float = 0.0
+
+    def time_left(self, margin: float = 0.0) -> float:
+        """Seconds until ``margin`` seconds before the deadline (negative once past)."""
+        return self.deadline - margin - clock.monotonic()
 
     def elapsed_ms(self) -> float:
         return (time.perf_counter() - self.started) * 1000

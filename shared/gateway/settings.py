@@ -143,9 +143,17 @@ class Settings:
     dynamodb_endpoint_url: str | None = None
     region: str = "us-east-1"
     max_body_bytes: int = 4 * 1024 * 1024
-    request_deadline_s: float = 28.0
+    stream_settle_margin_s: float = 5.0
+    """``STREAM_SETTLE_MARGIN_S``: work stops this long before the function's deadline (a stream
+    ends with an error event, failover gives up) so the request is settled before Lambda cuts it."""
+    attempt_floor_s: float = 2.0
+    """``ATTEMPT_FLOOR_S``: the least time to first byte an attempt is given, however many
+    targets remain (``completion.attempts.budget``); never more than the time left."""
     usage_ttl_days: int = 30
     key_cache_ttl_s: float = 5.0
+    key_negative_cache_ttl_s: float = 2.0
+    """How long an unknown or revoked credential is remembered (``identity.auth``): a key created
+    meanwhile works after at most this long in a container that saw it refused."""
     key_creates_per_ip_per_min: int = 5
     report_interval_s: float = 900.0
     """The report schedule's interval (template.yaml: rate(15 minutes)); older reports are rebuilt on read."""
@@ -277,10 +285,11 @@ def from_env(env: Mapping[str, str]) -> Settings:
         dynamodb_endpoint_url=env.get("DYNAMODB_ENDPOINT_URL") or None,
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
         max_body_bytes=int(_float(env, "MAX_BODY_BYTES", 4 * 1024 * 1024)),
-        # A REST API integration times out at 29 s by default; stay inside it.
-        request_deadline_s=_float(env, "REQUEST_DEADLINE_S", 28.0),
+        stream_settle_margin_s=_float(env, "STREAM_SETTLE_MARGIN_S", 5.0),
+        attempt_floor_s=_float(env, "ATTEMPT_FLOOR_S", 2.0),
         usage_ttl_days=int(_float(env, "USAGE_TTL_DAYS", 30)),
         key_cache_ttl_s=_float(env, "KEY_CACHE_TTL_S", 5.0),
+        key_negative_cache_ttl_s=_float(env, "KEY_NEGATIVE_CACHE_TTL_S", 2.0),
         key_creates_per_ip_per_min=int(_float(env, "KEY_CREATE_PER_IP_PER_MIN", 5)),
         report_interval_s=_float(env, "REPORT_INTERVAL_S", 900.0),
         function_timeout_s=_float(env, "FUNCTION_TIMEOUT_S", 30.0),

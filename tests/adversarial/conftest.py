@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from _bench import bench as bench  # the fixture of attacks 3, 7, 8, 9 (the completion path in process)
 
 from local.stack import free_port, start_simulator
 

@@ -200,3 +200,27 @@ async def test_output_tokens_count_in_the_window_the_answer_ends_in(store):
         assert (
             account.tokens_in_minute(c.now()) == 9 + 2_000 - held.hold.tokens
         )  # the rest, where it was used
+
+
+# --- what a stranger sees of their free tier ----------------------------------------------------
+
+
+async def test_a_key_shows_its_free_allowance_and_what_is_left(gateway):
+    created = await gateway.new_key()
+    assert created["free_requests_allowance"] == 1000 and created["free_requests_remaining"] == 1000
+    assert created["free_tier_models"] == ["cheap"]
+    assert (await gateway.chat(created["key"])).status_code == 200
+    listed = await gateway.client.get(
+        "/v1/keys", headers={"x-api-key": "gw_admin_adversarial_tests_0123456789"}
+    )
+    [mine] = [k for k in listed.json()["data"] if k["id"] == created["id"]]
+    assert mine["free_requests_used"] == 1 and mine["free_requests_remaining"] == 999
+
+
+async def test_a_402_says_how_much_to_fund(gateway):
+    created = await gateway.new_key()
+    r = await gateway.chat(created["key"], model="gpt-4o", max_tokens=100)
+    error = r.json()["error"]
+    rate = get_settings().payments.sats_usd_rate
+    assert error["fund_amount_sats"] * rate >= Decimal(str(error["required_usd"]))
+    assert f'{{"amount": {error["fund_amount_sats"]}}}' in error["message"]

@@ -182,7 +182,7 @@ def test_every_provider_failing_is_502_with_records(sim):
     err = events[0]["error"]
     assert err["code"] == "all_providers_failed"
     assert [r["provider"] for r in err["records"]] == ["openai", "anthropic"]
-    assert all(r["response"]["status"] == 503 for r in err["records"])
+    assert all(r["status"] == 503 and r["response"]["status"] == 503 for r in err["records"])
     assert len(usage_records(sim, resp.headers["x-request-id"])) == 1
 
 

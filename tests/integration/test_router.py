@@ -150,7 +150,9 @@ def test_no_model_at_all_routes_and_reports_the_prompts_tier(stack):
 
 def test_a_legacy_completion_without_a_model_routes_too(stack):
     with stack.http() as c:
-        r = c.post("/v1/completions", json={"prompt": "Say hi", "max_tokens": 5}, headers=_headers(stack.api_key))
+        r = c.post(
+            "/v1/completions", json={"prompt": "Say hi", "max_tokens": 5}, headers=_headers(stack.api_key)
+        )
     assert r.status_code == 200, r.text
     assert r.json()["model"] in CURRENT and r.headers["x-gateway-router-method"] in ("uniroute", "tier")
 

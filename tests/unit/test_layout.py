@@ -95,6 +95,18 @@ def test_the_store_does_not_import_providers_or_the_completion_path():
             assert not bad, f"{name} imports {bad}"
 
 
+def test_only_the_store_talks_to_dynamodb():
+    """Everything else speaks to ``store/`` in its own words: no item layout, no DynamoDB calls."""
+    for name, deps in _graph(lazy=True).items():
+        if not name.startswith("gateway.store"):
+            bad = {
+                d
+                for d in deps
+                if d in ("gateway.store.dynamo", "gateway.store._wire", "gateway.store._sigv4")
+            }
+            assert not bad, f"{name} imports {bad}"
+
+
 def test_adapters_do_no_io_of_their_own():
     """Adapters are pure transforms: the transport, store and HTTP client are out of their reach."""
     for name, deps in _graph(lazy=True).items():

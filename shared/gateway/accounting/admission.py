@@ -218,12 +218,15 @@ def _refusal(
         return _budget_error(limits.budget, ask_usd, account.committed_usd(now), now, headers)
     if mode == "paid":
         available = account.available_usd
+        rate = get_settings().payments.sats_usd_rate
+        sats = max(1, math.ceil((ask_usd - max(available, Decimal(0))) / rate))
         return InsufficientBalanceError(
-            f"{why_paid}, and the wallet holds ${fmt_usd(available)} available; "
-            f"this request may cost up to ${fmt_usd(ask_usd)}. Fund the wallet: POST /v1/wallet/fund "
-            '{"amount": <sats>}, pay the invoice, then GET /v1/wallet/status?invoiceId=<id>.',
+            f"{why_paid}, and the wallet holds ${fmt_usd(available)} available; this request may cost "
+            f"up to ${fmt_usd(ask_usd)}. Fund at least {sats} sats: POST /v1/wallet/fund "
+            f'{{"amount": {sats}}}, pay the invoice, then GET /v1/wallet/status?invoiceId=<id>.',
             extra={
                 "fund_url": "/v1/wallet/fund",
+                "fund_amount_sats": sats,
                 "available_usd": float(available),
                 "required_usd": float(ask_usd),
             },

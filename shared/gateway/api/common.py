@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from gateway import clock
 from gateway.context import RequestContext, current_context
 from gateway.errors import InvalidRequestError, PayloadTooLargeError
 from gateway.identity.auth import authenticate
@@ -103,10 +104,37 @@ async def read_body(request: Request, model: type[M]) -> M:
         raise validation_error(exc) from None
 
 
+def deadline(request: Request) -> float:
+    """When this invocation is cut off, on ``clock.monotonic()``.
+
+    The Lambda context knows: Mangum puts it in ``scope["aws.context"]``; the Lambda Web
+    Adapter forwards it as the ``x-amzn-lambda-context`` header, a JSON object whose
+    ``deadline`` is the invocation's end in epoch milliseconds (``deadline_ms`` accepted too).
+    Without either (local runs), ``FUNCTION_TIMEOUT_S`` from now.
+    """
+    now = clock.monotonic()
+    fallback = now + get_settings().function_timeout_s
+    lambda_context = request.scope.get("aws.context")
+    remaining: float | None = None
+    try:
+        if lambda_context is not None and hasattr(lambda_context, "get_remaining_time_in_millis"):
+            remaining = float(lambda_context.get_remaining_time_in_millis()) / 1000
+        elif raw := request.headers.get("x-amzn-lambda-context"):
+            fields = json.loads(raw)
+            ms = fields.get("deadline") or fields.get("deadline_ms")
+            if ms:
+                remaining = float(ms) / 1000 - clock.now()
+    except (ValueError, TypeError, AttributeError):
+        remaining = None
+    if remaining is None or remaining <= 0:
+        return fallback
+    return now + remaining
+
+
 async def context(request: Request) -> RequestContext:
     rid = request_id(request)
     request.state.request_id = rid
-    ctx = RequestContext(request_id=rid)
+    ctx = RequestContext(request_id=rid, deadline=deadline(request))
     current_context.set(ctx)
     # Every log line of this request carries its id (Lambda serves one request at a time).
     logger.set_correlation_id(rid)

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from gateway import clock
+from gateway.accounting.admission import Limits
 from gateway.api.common import read_body, request_id
 from gateway.api.route_table import APIRouter
 from gateway.errors import NotFoundError, PermissionDeniedError, RateLimitError
@@ -46,11 +47,16 @@ def view(record: dict[str, Any], account: accounts.Account | None = None) -> Key
         },
         created_at=record.get("created_at"),
     )
+    allowance = Limits.of(dict(record.get("limits") or {})).free_requests
+    out.free_requests_allowance = allowance
+    out.free_tier_models = ["*"] if auth.is_managed(record) else list(get_settings().self_serve.free_tier)
+    used = account.free_used if account is not None else 0
+    out.free_requests_remaining = max(0, allowance - used)
     if account is not None:
         now = clock.now()
         out.spend_today_usd = float(account.spent_usd(now))
         out.requests_today = account.requests_on_day(now)
-        out.free_requests_used = account.free_used
+        out.free_requests_used = used
     return out
 
 

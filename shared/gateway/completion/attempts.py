@@ -4,19 +4,23 @@ One policy for both the JSON and the streaming path: ``attempts`` yields each tr
 (healthy targets first, cooling ones last; targets that cannot take the request skipped;
 a jittered backoff before retrying a provider already tried), and ``failed`` classifies
 what went wrong, the same way for both.
+
+Time: failover runs until ``STREAM_SETTLE_MARGIN_S`` before the function's deadline
+(``RequestContext.deadline``), and each attempt's time to first byte is its share of what is
+left (``budget``): a primary that hangs loses its share, not the backup's turn.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gateway.catalog import params
-from gateway.errors import GatewayError, UpstreamError, UpstreamTimeoutError
+from gateway.errors import GatewayError, UpstreamError, UpstreamTimeoutError, redact
+from gateway.observability import logger
 from gateway.providers.registry import get_adapter
 from gateway.settings import get_settings
 from gateway.store import health
@@ -42,11 +46,25 @@ class Attempt:
     dropped: list[str]
     """Parameters dropped to fit the target (``drop_params``)."""
     time_left: float
-    """Seconds until the request's deadline."""
+    """Seconds until the request's failover deadline."""
+    budget: float
+    """Seconds this attempt may wait for its first byte (its share of ``time_left``); for the
+    JSON path the whole answer, which is its first byte."""
 
     @property
     def provider(self) -> str:
         return self.target.provider_id
+
+    @property
+    def last_chance(self) -> bool:
+        """Its budget is all the time left: when it runs out, the request's deadline has passed."""
+        return self.budget >= self.time_left
+
+
+def budget(left: float, remaining: int, floor: float) -> float:
+    """An attempt's time to first byte: the time left split over the attempts still to make
+    (this one included), at least ``floor``, never past the deadline."""
+    return min(left, max(floor, left / max(1, remaining)))
 
 
 def _backoff(attempt: int) -> float:
@@ -62,36 +80,67 @@ def _order(targets: list[Target], cooling: frozenset[str]) -> list[Target]:
 
 
 async def attempts(plan: Plan, ctx: RequestContext) -> AsyncIterator[Attempt]:
-    """Each attempt in failover order, counted on ``ctx``, until the request's deadline."""
-    deadline = ctx.started + get_settings().request_deadline_s
-    tried: dict[str, int] = {}
+    """Each attempt in failover order, counted on ``ctx``, until the failover deadline."""
+    settings = get_settings()
+    margin = settings.stream_settle_margin_s
+    fits = []
     for target in _order(plan.targets, plan.cooling):
         try:
-            fitted, dropped = params.fit(plan.request, target, drop=bool(plan.request.drop_params))
+            fits.append((target, *params.fit(plan.request, target, drop=bool(plan.request.drop_params))))
         except GatewayError:
             continue
-        left = deadline - time.perf_counter()
+    tried: dict[str, int] = {}
+    for i, (target, fitted, dropped) in enumerate(fits):
+        left = ctx.time_left(margin)
         if left <= 0:
             return
         retry = tried.get(target.provider_id, 0)
         if retry:
             await asyncio.sleep(min(_backoff(retry), left / 4))
-            left = deadline - time.perf_counter()
+            left = ctx.time_left(margin)
         tried[target.provider_id] = retry + 1
         ctx.attempts += 1
-        yield Attempt(target, get_adapter(target.provider.adapter), fitted, dropped, left)
+        share = budget(left, len(fits) - i, settings.attempt_floor_s)
+        yield Attempt(target, get_adapter(target.provider.adapter), fitted, dropped, left, share)
+
+
+def timed_out(attempt: Attempt) -> UpstreamTimeoutError:
+    """The failure of an attempt whose time ran out (``asyncio.timeout`` of its budget)."""
+    if attempt.last_chance:
+        return UpstreamTimeoutError(
+            f"{attempt.provider}: the request's deadline passed", provider=attempt.provider, unanswered=True
+        )
+    return UpstreamTimeoutError(
+        f"{attempt.provider} sent nothing within its {attempt.budget:.1f} s share of the deadline",
+        provider=attempt.provider,
+        retryable=True,
+        unanswered=True,
+    )
 
 
 async def failed(attempt: Attempt, exc: BaseException, failures: list[UpstreamError]) -> bool:
     """Classify a failed attempt, record it in ``failures``; True when the next target may
-    succeed. The request's own deadline passing ends failover (there is no time for another
-    try); a retryable provider failure counts against the provider's shared health. Anything
-    else (a client's error found on the way, a bug) is raised as it is."""
+    succeed. An attempt that used up its share of the time fails over; the request's own
+    deadline passing ends failover (there is no time for another try). A retryable provider
+    failure counts against the provider's shared health, under the provider that was tried
+    (a named deployment, not its adapter). Anything else (a client's error found on the way,
+    a bug) is raised as it is."""
     if isinstance(exc, TimeoutError):
-        failures.append(UpstreamTimeoutError("the request's deadline passed", provider=attempt.provider))
-        return False
+        exc = timed_out(attempt)
     if isinstance(exc, UpstreamError):
+        exc = exc.named(attempt.provider)
         failures.append(exc)
+        # The provider's own words, whole, for the operator only (the client sees ``record()``).
+        logger.warning(
+            "provider attempt failed",
+            extra={
+                "provider": exc.provider,
+                "upstream_status": exc.upstream_status,
+                "code": exc.code,
+                "upstream_message": exc.message,
+                "upstream_body": exc.body,
+            },
+        )
         if exc.retryable and exc.provider:
             await health.record_failure(exc.provider)
         return exc.retryable
@@ -100,7 +149,7 @@ async def failed(attempt: Attempt, exc: BaseException, failures: list[UpstreamEr
 
 def malformed(provider: str, exc: Exception) -> UpstreamError:
     return UpstreamError(
-        f"{provider} sent a malformed response ({type(exc).__name__}: {str(exc)[:200]})",
+        f"{provider} sent a malformed response ({type(exc).__name__}: {redact(str(exc), 200)})",
         provider=provider,
         retryable=True,
     )

@@ -4,6 +4,7 @@ shielded from cancellation, and, when the store cannot take it, logged in full i
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from gateway.store.ledger import record_item
 if TYPE_CHECKING:
     from gateway.accounting.record import Status
     from gateway.catalog.targets import Target
+    from gateway.completion.attempts import Attempt
     from gateway.completion.plan import Plan
     from gateway.context import RequestContext
     from gateway.schemas import ChatCompletionRequest
@@ -54,6 +56,13 @@ def estimate(request: ChatCompletionRequest, usage: RawUsage, completion_text: s
     return RawUsage(tokens.estimate_prompt(request), tokens.estimate_text(completion_text)), True
 
 
+def unanswered(target: Target, request: ChatCompletionRequest, error_code: str) -> settlement.Outcome:
+    """A request the provider received but never answered: an error, charged the gateway's best
+    estimate of what the provider bills for it (the prompt, at the target's input price)."""
+    usage = RawUsage(tokens.estimate_prompt(request), 0)
+    return outcome("error", target, target.model.id, usage, estimated=True, error_code=error_code)
+
+
 async def settle(ctx: RequestContext, plan: Plan, result: settlement.Outcome) -> None:
     # Shielded: a client that hangs up must not cancel its own bill.
     plan.admission.settled = True
@@ -69,16 +78,23 @@ async def settle(ctx: RequestContext, plan: Plan, result: settlement.Outcome) ->
             metrics_unsettled()
 
 
-async def settle_failure(ctx: RequestContext, plan: Plan, exc: BaseException) -> None:
+async def settle_failure(
+    ctx: RequestContext, plan: Plan, exc: BaseException, lost: Sequence[Attempt] = ()
+) -> None:
     """Whatever escaped an attempt loop before settlement (a client's error found on the way,
     every provider failing, a bug, a cancellation): nothing was delivered, so the request is
-    settled as an error, once."""
+    settled as an error, once. When the last provider tried received the request and never
+    answered (``lost``), it is charged the estimate of what that provider bills (``unanswered``)."""
     if plan.admission.settled:
         return
-    code = getattr(exc, "code", None) or (
-        "cancelled" if isinstance(exc, asyncio.CancelledError) else "internal_error"
+    code = str(
+        getattr(exc, "code", None)
+        or ("cancelled" if isinstance(exc, asyncio.CancelledError) else "internal_error")
     )
-    await settle(ctx, plan, outcome("error", None, plan.request.model, RawUsage(), error_code=str(code)))
+    if lost:
+        await settle(ctx, plan, unanswered(lost[-1].target, lost[-1].request, code))
+        return
+    await settle(ctx, plan, outcome("error", None, plan.request.model, RawUsage(), error_code=code))
 
 
-__all__ = ["estimate", "outcome", "settle", "settle_failure"]
+__all__ = ["estimate", "outcome", "settle", "settle_failure", "unanswered"]

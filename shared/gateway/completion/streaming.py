@@ -1,6 +1,10 @@
 """A streaming completion: fail over until the first chunk is in hand (nothing has reached the
 client yet), then commit to that provider. A later failure becomes an SSE error event, and
-what was delivered is billed, also when the client goes away."""
+what was delivered is billed, also when the client goes away.
+
+A stream stops reading ``STREAM_SETTLE_MARGIN_S`` before the function's deadline: it ends
+with a ``deadline_exceeded`` error event and settles what was delivered, so Lambda never
+cuts a stream that has not been billed."""
 
 from __future__ import annotations
 
@@ -17,14 +21,15 @@ from gateway import clock
 from gateway.accounting import pricing, tokens
 from gateway.accounting.record import Status
 from gateway.completion import legacy_functions
-from gateway.completion.attempts import attempts, failed, malformed
+from gateway.completion.attempts import Attempt, attempts, failed, malformed
 from gateway.completion.plan import new_id
 from gateway.completion.settle import estimate, outcome, settle, settle_failure
-from gateway.errors import AllProvidersFailedError, GatewayError, UpstreamError
+from gateway.errors import AllProvidersFailedError, DeadlineExceededError, GatewayError, UpstreamError
 from gateway.observability import logger
 from gateway.providers import transport
 from gateway.providers.base import StreamState
-from gateway.schemas import ChatCompletionChunk
+from gateway.schemas import ChatCompletionChunk, ChunkChoice, Delta
+from gateway.settings import get_settings
 from gateway.store import health
 
 if TYPE_CHECKING:
@@ -73,14 +78,17 @@ async def _first_chunks(
 
 
 async def open_stream(ctx: RequestContext, plan: Plan) -> Stream:
+    lost: list[Attempt] = []
     try:
-        return await _open_stream(ctx, plan)
+        return await _open_stream(ctx, plan, lost)
     except BaseException as exc:
-        await settle_failure(ctx, plan, exc)
+        await settle_failure(ctx, plan, exc, lost)
         raise
 
 
-async def _open_stream(ctx: RequestContext, plan: Plan) -> Stream:
+async def _open_stream(ctx: RequestContext, plan: Plan, lost: list[Attempt]) -> Stream:
+    """Fail over until a stream's first chunks are in hand. ``lost`` keeps the last attempt
+    whose provider accepted the request and then never sent a chunk (it may bill the prompt)."""
     failures: list[UpstreamError] = []
     async for attempt in attempts(plan, ctx):
         target, adapter = attempt.target, attempt.adapter
@@ -88,21 +96,25 @@ async def _open_stream(ctx: RequestContext, plan: Plan) -> Stream:
         stack = AsyncExitStack()
         state = StreamState(id=new_id(), model=target.model.id, created=int(clock.now()))
         try:
-            async with asyncio.timeout(attempt.time_left):
+            async with asyncio.timeout(attempt.budget):
                 reply = await stack.enter_async_context(
                     transport.open_stream(adapter.build_request(attempt.request, target), target)
                 )
                 if reply.events is None:
                     raise adapter.map_error(reply.status, reply.body, reply.headers)
+                lost[:] = [attempt]
                 first = await _first_chunks(adapter, reply.events, state, attempt.provider)
         except (TimeoutError, UpstreamError) as exc:
             await stack.aclose()
+            if lost and lost[-1] is attempt and isinstance(exc, UpstreamError) and not exc.unanswered:
+                lost.clear()  # the provider said no (an error event): nothing to bill
             if await failed(attempt, exc, failures):
                 continue
             break
         except BaseException:
             await stack.aclose()
             raise
+        lost.clear()
         ctx.tier, ctx.dropped_params = target.model.tier, attempt.dropped
         await health.record_success(target.provider_id)
         return Stream(attempt.request, target, adapter, state, reply.events, stack, first)
@@ -153,10 +165,56 @@ async def _nothing() -> AsyncIterator[Any]:
     yield
 
 
+class _OutOfTime(Exception):
+    """The function's deadline, less the settle margin, came before the stream's end."""
+
+
+async def _until(events: AsyncIterator[Any], ctx: RequestContext) -> AsyncIterator[Any]:
+    """``events`` until the stream's stop time: each read is cut when the time runs out, so a
+    provider that stalls mid-stream cannot carry the stream past it either."""
+    margin = get_settings().stream_settle_margin_s
+    it = aiter(events)
+    while True:
+        left = ctx.time_left(margin)
+        if left <= 0:
+            raise _OutOfTime
+        try:
+            async with asyncio.timeout(left):
+                event = await anext(it)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise _OutOfTime from None
+        yield event
+
+
+async def _received(stream: Stream, ctx: RequestContext) -> AsyncIterator[ChatCompletionChunk]:
+    """The provider's chunks in order: those the commit read, then the rest until it is done
+    (``UpstreamError`` or ``_OutOfTime`` when it breaks or time runs out)."""
+    for c in stream.pending:
+        yield c
+    # The first chunks may have ended the stream already.
+    events = _nothing() if stream.state.done else _until(stream.events, ctx)
+    async for event in events:
+        for c in _parse_event(stream.adapter, event, stream.state, stream.target.provider_id):
+            yield c
+        if stream.state.done:
+            break
+
+
+def _finishes(chunk: ChatCompletionChunk) -> bool:
+    return any(ch.finish_reason for ch in chunk.choices)
+
+
 async def chunks(
     stream: Stream, ctx: RequestContext, plan: Plan
 ) -> AsyncGenerator[ChatCompletionChunk | GatewayError, None]:
-    """Every chunk as it arrives, then a final chunk carrying usage and cost.
+    """Every chunk as it arrives, and the usage with its cost at the end.
+
+    OpenAI's rule for where the usage goes: with ``stream_options.include_usage`` a last chunk
+    with empty ``choices`` carries it; otherwise it rides on the final chunk that carries the
+    ``finish_reason`` (held back until the stream ends), so clients that read
+    ``chunk.choices[0]`` on every chunk never meet an empty list and the cost still arrives.
 
     A provider failure after the commit is yielded as the error (the caller renders it as an
     SSE error event). Settlement happens in ``finally``: also when the client goes away.
@@ -166,41 +224,62 @@ async def chunks(
     out: Callable[[ChatCompletionChunk], ChatCompletionChunk] = (
         legacy_functions.chunk_to_legacy if plan.legacy else _identity
     )
+    usage_chunk = bool(stream.request.stream_options and stream.request.stream_options.include_usage)
+    held: ChatCompletionChunk | None = None
     try:
         async with stream.stack:
-            for c in stream.pending:
-                if _has_content(c):
-                    ctx.mark_first_byte()
-                delivered.append(c)
-                yield out(c)
             try:
-                # The first chunks may have ended the stream already.
-                events = _nothing() if state.done else stream.events
-                async for event in events:
-                    for c in _parse_event(stream.adapter, event, state, stream.target.provider_id):
-                        if _has_content(c):
-                            ctx.mark_first_byte()
-                        delivered.append(c)
-                        yield out(c)
-                    if state.done:
-                        break
+                async for c in _received(stream, ctx):
+                    if _has_content(c):
+                        ctx.mark_first_byte()
+                    delivered.append(c)
+                    if held is not None:
+                        yield out(held)
+                        held = None
+                    if not usage_chunk and _finishes(c):
+                        held = c  # the usage joins it once the stream is done
+                        continue
+                    yield out(c)
             except UpstreamError as exc:
                 status = "partial"
+                exc = exc.named(stream.target.provider_id)
                 if exc.retryable and exc.provider:
                     await health.record_failure(exc.provider)
+                if held is not None:
+                    yield out(held)
                 yield exc
+                return
+            except _OutOfTime:
+                status = "partial"
+                if held is not None:
+                    yield out(held)
+                yield DeadlineExceededError(
+                    "The response reached the gateway's time limit and was cut short; "
+                    "what was delivered is billed."
+                )
                 return
             status = "ok"
             usage, _ = estimate(stream.request, state.usage, _text_of(delivered))
             cost = pricing.price(usage, stream.target.pricing)
-            yield ChatCompletionChunk(
-                id=state.id,
-                created=state.created,
-                model=state.model,
-                choices=[],
-                provider=stream.target.provider_id,
-                usage=pricing.to_usage(usage, cost, latency_ms=ctx.elapsed_ms(), ttft_ms=ctx.ttft_ms()),
-            )
+            priced = pricing.to_usage(usage, cost, latency_ms=ctx.elapsed_ms(), ttft_ms=ctx.ttft_ms())
+            if usage_chunk:
+                last = ChatCompletionChunk(
+                    id=state.id, created=state.created, model=state.model, choices=[], usage=priced
+                )
+            elif held is not None:
+                last = held.model_copy(update={"usage": priced})
+            else:  # the provider ended without a finish_reason: say how it ended, with the usage
+                last = ChatCompletionChunk(
+                    id=state.id,
+                    created=state.created,
+                    model=state.model,
+                    choices=[
+                        ChunkChoice(index=0, delta=Delta(), finish_reason=state.finish_reason or "stop")
+                    ],
+                    usage=priced,
+                )
+            last.provider = stream.target.provider_id
+            yield out(last)
     finally:
         usage, estimated = estimate(stream.request, state.usage, _text_of(delivered))
         if status != "ok" and not estimated:

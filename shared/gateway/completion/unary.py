@@ -1,4 +1,9 @@
-"""A non-streaming completion: fail over until one target answers, then price and settle."""
+"""A non-streaming completion: fail over until one target answers, then price and settle.
+
+A request that reached a provider whose answer never came (a read timeout, the connection
+dropped after sending, the time running out mid-request, the client going away) is charged
+the gateway's best estimate of what that provider bills: the prompt (``settle.unanswered``).
+"""
 
 from __future__ import annotations
 
@@ -25,18 +30,29 @@ if TYPE_CHECKING:
 
 
 async def complete(ctx: RequestContext, plan: Plan) -> ChatCompletion:
+    lost: list[Attempt] = []
     try:
-        return await _complete(ctx, plan)
+        return await _complete(ctx, plan, lost)
     except BaseException as exc:
-        await settle_failure(ctx, plan, exc)
+        await settle_failure(ctx, plan, exc, lost)
         raise
 
 
-async def _send(attempt: Attempt, ctx: RequestContext) -> ProviderResult:
+async def _send(attempt: Attempt, ctx: RequestContext, lost: list[Attempt]) -> ProviderResult:
+    """One attempt. ``lost`` gains it while its request is out and unanswered, and keeps it
+    if no answer comes back (the provider may bill the prompt it read)."""
     target, adapter = attempt.target, attempt.adapter
-    async with asyncio.timeout(attempt.time_left):
+    preq = adapter.build_request(attempt.request, target)
+    async with asyncio.timeout(attempt.budget):
         sent = time.perf_counter()
-        reply = await transport.send(adapter.build_request(attempt.request, target), target)
+        lost.append(attempt)
+        try:
+            reply = await transport.send(preq, target)
+        except UpstreamError as exc:
+            if not exc.unanswered:  # refused, or never fully sent: nothing to bill
+                lost.remove(attempt)
+            raise
+        lost.remove(attempt)
         ctx.upstream_ms += (time.perf_counter() - sent) * 1000
     if reply.status >= 300:
         raise adapter.map_error(reply.status, reply.body, reply.headers)
@@ -54,12 +70,12 @@ async def _send(attempt: Attempt, ctx: RequestContext) -> ProviderResult:
         raise malformed(attempt.provider, exc) from exc
 
 
-async def _complete(ctx: RequestContext, plan: Plan) -> ChatCompletion:
+async def _complete(ctx: RequestContext, plan: Plan, lost: list[Attempt]) -> ChatCompletion:
     failures: list[UpstreamError] = []
     async for attempt in attempts(plan, ctx):
         ctx.provider = attempt.provider
         try:
-            result = await _send(attempt, ctx)
+            result = await _send(attempt, ctx, lost)
         except (TimeoutError, UpstreamError) as exc:
             if await failed(attempt, exc, failures):
                 continue

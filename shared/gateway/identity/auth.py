@@ -9,11 +9,18 @@
 A short per-container cache (``KEY_CACHE_TTL_S``, 5 s by default) saves the store round
 trip on repeat calls. Its lifetime bounds how long a revoked key keeps working in a warm
 container: revocation takes effect everywhere within that many seconds.
+
+Two bounded LRUs, so no caller can push another out: credentials that named a principal
+(``POSITIVE_MAX`` of them), and unknown or revoked ones, remembered only briefly
+(``KEY_NEGATIVE_CACHE_TTL_S``, 2 s by default) in a smaller cache of their own
+(``NEGATIVE_MAX``). A flood of random well-formed keys churns only the latter: the same bad
+key hammered costs one store read per lapse, and valid keys' entries are never evicted by it.
 """
 
 from __future__ import annotations
 
 import hmac
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from gateway import clock
@@ -25,8 +32,12 @@ from gateway.settings import get_settings
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-_cache: dict[str, tuple[float, Principal | None]] = {}
-_CACHE_MAX = 10_000
+POSITIVE_MAX = 10_000
+NEGATIVE_MAX = 1_000
+_positive: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+"""key hash -> (monotonic expiry, principal), least recently used first."""
+_negative: OrderedDict[str, float] = OrderedDict()
+"""key hash -> monotonic expiry of an unknown or revoked credential, oldest first."""
 ADMIN = Principal(id="admin", kind="admin", label="admin", is_admin=True)
 
 
@@ -41,7 +52,7 @@ def credential(headers: Mapping[str, str]) -> str | None:
     return None
 
 
-def _managed(record: dict[str, Any]) -> bool:
+def is_managed(record: dict[str, Any]) -> bool:
     """Whether the admin set this record's limits (created it with them, or changed them since)."""
     return record.get("created_by") == "admin" or bool(record.get("managed"))
 
@@ -52,7 +63,7 @@ def _principal(record: dict[str, Any]) -> Principal:
         kind="key",
         label=record.get("label"),
         limits=dict(record.get("limits") or {}),
-        managed=_managed(record),
+        managed=is_managed(record),
     )
 
 
@@ -86,7 +97,7 @@ async def _jwt_principal(token: str) -> tuple[Principal | None, float]:
         # A subject nobody configured gets what a new self-serve key gets.
         limits, managed = get_settings().self_serve.limits(), False
     else:
-        limits, managed = dict(record.get("limits") or {}), _managed(record)
+        limits, managed = dict(record.get("limits") or {}), is_managed(record)
     principal = Principal(
         id=f"jwt:{claims['sub']}",
         kind="jwt",
@@ -106,23 +117,45 @@ async def authenticate(headers: Mapping[str, str], *, allow_admin: bool = False)
         )
     if allow_admin and not plain.startswith(apikeys.PREFIX) and await is_admin_key(plain):
         return ADMIN
-    key_hash = apikeys.hash_key(plain)
-    now = clock.monotonic()
-    hit = _cache.get(key_hash)
-    if hit is not None and hit[0] > now:
-        principal = hit[1]
-    else:
-        deadline = now + get_settings().key_cache_ttl_s
-        if jwt_verify.looks_like_jwt(plain):
-            principal, expires = await _jwt_principal(plain)  # raises 401 with the reason
-            deadline = min(deadline, expires)
-        else:
-            principal = await _key_principal(plain)
-        if len(_cache) >= _CACHE_MAX:
-            _cache.clear()
-        _cache[key_hash] = (deadline, principal)
+    principal = await _lookup(plain)
     if principal is None:
         raise AuthenticationError("Invalid API key.")
+    return principal
+
+
+def _remember(lru: OrderedDict[str, Any], key: str, value: Any, limit: int) -> None:
+    lru[key] = value
+    lru.move_to_end(key)
+    while len(lru) > limit:
+        lru.popitem(last=False)
+
+
+async def _lookup(plain: str) -> Principal | None:
+    """The credential's principal, or None (unknown, revoked): from the caches when fresh."""
+    key_hash = apikeys.hash_key(plain)
+    now = clock.monotonic()
+    hit = _positive.get(key_hash)
+    if hit is not None and hit[0] > now:
+        _positive.move_to_end(key_hash)
+        return hit[1]
+    miss = _negative.get(key_hash)
+    if miss is not None and miss > now:
+        return None
+    settings = get_settings()
+    deadline = now + settings.key_cache_ttl_s
+    if jwt_verify.looks_like_jwt(plain):
+        principal, expires = await _jwt_principal(plain)  # raises 401 with the reason
+        deadline = min(deadline, expires)
+    else:
+        principal = await _key_principal(plain)
+    if principal is None:
+        _positive.pop(key_hash, None)
+        _remember(
+            _negative, key_hash, now + min(settings.key_negative_cache_ttl_s, deadline - now), NEGATIVE_MAX
+        )
+    else:
+        _negative.pop(key_hash, None)
+        _remember(_positive, key_hash, (deadline, principal), POSITIVE_MAX)
     return principal
 
 
@@ -136,4 +169,5 @@ async def authenticate_admin(headers: Mapping[str, str]) -> Principal:
 
 def forget(key_id: str | None = None) -> None:
     """Drop cached lookups (all of them: entries are keyed by hash, not id)."""
-    _cache.clear()
+    _positive.clear()
+    _negative.clear()

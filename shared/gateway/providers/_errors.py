@@ -9,6 +9,7 @@ from gateway.errors import (
     GatewayError,
     InvalidRequestError,
     UpstreamError,
+    redact,
 )
 
 # Statuses after which another provider (or a later try) may well succeed.
@@ -28,7 +29,11 @@ def classify(
     A 400 the provider gave means the request itself is wrong for it: the client learns why
     (as a 400). Upstream auth failures are the gateway's misconfiguration, so they are a 502
     and fail over, never the client's 401. Rate limits and 5xx fail over.
+
+    The provider's ``message`` reaches the client only redacted (it can echo our key); the
+    raw ``body`` rides along on an ``UpstreamError`` for the log, never for the client.
     """
+    message = redact(message)
     if context_overflow:
         return ContextLengthError(f"{provider}: {message}", param="messages")
     if status in (400, 413, 422):

@@ -42,16 +42,27 @@ def _timeout(target: Target) -> httpx.Timeout:
 
 @contextmanager
 def map_transport_errors(provider: str) -> Iterator[None]:
-    """Turn httpx's exceptions into the gateway's, keeping the cause chained."""
+    """Turn httpx's exceptions into the gateway's, keeping the cause chained.
+
+    ``unanswered`` marks the failures that come after the request was sent (a read timeout,
+    a read error, the server closing without an answer): the provider may bill that prompt.
+    A connection refused or timed out, or a write that failed, never reached it.
+    """
     try:
         yield
     except httpx.TimeoutException as exc:
         raise UpstreamTimeoutError(
-            f"{provider} did not answer in time ({type(exc).__name__})", provider=provider, retryable=True
+            f"{provider} did not answer in time ({type(exc).__name__})",
+            provider=provider,
+            retryable=True,
+            unanswered=isinstance(exc, httpx.ReadTimeout),
         ) from exc
     except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
         raise UpstreamConnectionError(
-            f"connection to {provider} failed ({type(exc).__name__})", provider=provider, retryable=True
+            f"connection to {provider} failed ({type(exc).__name__})",
+            provider=provider,
+            retryable=True,
+            unanswered=isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)),
         ) from exc
     except httpx.HTTPError as exc:
         raise UpstreamError(f"{provider}: {type(exc).__name__}", provider=provider, retryable=True) from exc
@@ -211,11 +222,17 @@ def map_aws_errors(provider: str) -> Iterator[None]:
         raise
     except (bx.ReadTimeoutError, bx.ConnectTimeoutError) as exc:
         raise UpstreamTimeoutError(
-            f"{provider} did not answer in time ({type(exc).__name__})", provider=provider, retryable=True
+            f"{provider} did not answer in time ({type(exc).__name__})",
+            provider=provider,
+            retryable=True,
+            unanswered=isinstance(exc, bx.ReadTimeoutError),
         ) from exc
     except (bx.EndpointConnectionError, bx.ConnectionClosedError, bx.HTTPClientError, Urllib3Error) as exc:
         raise UpstreamConnectionError(
-            f"connection to {provider} failed ({type(exc).__name__})", provider=provider, retryable=True
+            f"connection to {provider} failed ({type(exc).__name__})",
+            provider=provider,
+            retryable=True,
+            unanswered=isinstance(exc, bx.ConnectionClosedError),
         ) from exc
     except (bx.NoCredentialsError, bx.PartialCredentialsError) as exc:
         raise UpstreamError(

@@ -16,7 +16,6 @@ Reports are stored as JSON at ``sk=REPORT#24h`` beside the counters they summari
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -24,18 +23,16 @@ from typing import Any
 
 from gateway import clock
 from gateway.settings import get_settings
-from gateway.store.dynamo import call
-from gateway.store.ledger import DIMENSIONS, GATEWAY_PK, OTHER_APP, hour_of, key_pk
+from gateway.store import reports as store
+from gateway.store.ledger import DIMENSIONS, OTHER_APP, hour_of
 
 PERIOD = "24h"
 PERIOD_HOURS = 24
-REPORT_SK = f"REPORT#{PERIOD}"
 DEFAULT_INTERVAL_S = 900
 """The schedule's interval (template.yaml: rate(15 minutes)); a report older than this is rebuilt on read."""
 _MEASURES = {"cost": "spendUsd", "req": "requests", "tok": "tokens"}
 _PER = {"model": "perModel", "provider": "perProvider", "app": "perApp"}
 _NANO = Decimal("0.000000001")
-_BATCH_GET = 100  # BatchGetItem's limit: four keys' 24 hours per call
 TOP = 20
 """Entries per breakdown in a stored report; the rest add up under ``other``."""
 
@@ -170,103 +167,18 @@ def aggregate(
     return Tally(hours).add_items(items).report(now, key_id=key_id)
 
 
-async def active_keys(hours: list[str]) -> list[str]:
-    """The keys that made a request in the window, from the active-key markers: one paginated Query."""
-    kwargs: dict[str, Any] = {
-        "TableName": get_settings().usage_table,
-        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
-        "ExpressionAttributeValues": {
-            ":pk": {"S": GATEWAY_PK},
-            ":a": {"S": f"ACTIVE#{hours[0]}"},
-            ":b": {"S": f"ACTIVE#{hours[-1]}~"},
-        },
-        "ProjectionExpression": "key_id",
-    }
-    found: set[str] = set()
-    while True:
-        page = await call("query", **kwargs)
-        found.update(i["key_id"]["S"] for i in page.get("Items", []) if "key_id" in i)
-        if "LastEvaluatedKey" not in page:
-            return sorted(found)
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-async def gateway_items(hours: list[str]) -> list[dict[str, Any]]:
-    """The gateway's hourly items (every shard) in the window, as stored: one paginated Query."""
-    kwargs: dict[str, Any] = {
-        "TableName": get_settings().usage_table,
-        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
-        "ExpressionAttributeValues": {
-            ":pk": {"S": GATEWAY_PK},
-            ":a": {"S": f"HOUR#{hours[0]}"},
-            ":b": {"S": f"HOUR#{hours[-1]}~"},
-        },
-    }
-    out: list[dict[str, Any]] = []
-    while True:
-        page = await call("query", **kwargs)
-        out.extend(page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return out
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-async def key_items(key_ids: list[str], hours: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """The hourly items of a few keys, as stored, by key id: BatchGetItem of the exact keys (24 per key).
-
-    Point reads rather than a Query per key: 4 keys per round trip instead of 1, at 0.5 RCU
-    per item instead of per 4 KB; for 10,000 keys that is 2,500 calls a build.
-    """
-    table = get_settings().usage_table
-    wanted = [{"pk": {"S": key_pk(k)}, "sk": {"S": f"HOUR#{h}"}} for k in key_ids for h in hours]
-    out: dict[str, list[dict[str, Any]]] = {k: [] for k in key_ids}
-    for i in range(0, len(wanted), _BATCH_GET):
-        pending = wanted[i : i + _BATCH_GET]
-        for attempt in range(8):
-            got = await call("batch_get_item", RequestItems={table: {"Keys": pending}})
-            for item in got.get("Responses", {}).get(table, []):
-                out[item["pk"]["S"].removeprefix("KEY#")].append(item)
-            pending = got.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
-            if not pending:
-                break
-            await asyncio.sleep(min(1.0, 0.05 * 2**attempt))
-        else:
-            raise RuntimeError(f"{len(pending)} hourly items left unread after retries")
-    return out
-
-
-def _pk(key_id: str | None) -> str:
-    return key_pk(key_id) if key_id else GATEWAY_PK
-
-
 async def build(key_id: str | None, now: float | None = None) -> dict[str, Any]:
     """Build (not store) the report of one key, or of the whole gateway when ``key_id`` is None."""
     now = clock.now() if now is None else now
     hours = window(now)
     if key_id:
-        return aggregate((await key_items([key_id], hours))[key_id], hours, now, key_id=key_id)
-    gateway = Tally(hours).add_items(await gateway_items(hours))
+        return aggregate((await store.key_hours([key_id], hours))[key_id], hours, now, key_id=key_id)
+    gateway = Tally(hours).add_items(await store.gateway_hours(hours))
     apps = Tally(hours)
-    for items in (await key_items(await active_keys(hours), hours)).values():
+    for items in (await store.key_hours(await store.active_keys(hours), hours)).values():
         apps.add_items(items)
     gateway.add_dimension("app", apps)
     return gateway.report(now, key_id=None)
-
-
-def _report_item(key_id: str | None, report: dict[str, Any], now: float) -> dict[str, Any]:
-    s = get_settings()
-    return {
-        "pk": {"S": _pk(key_id)},
-        "sk": {"S": REPORT_SK},
-        "kind": {"S": "report"},
-        "report": {"S": json.dumps(report, separators=(",", ":"))},
-        "generated_at": {"N": f"{now:.3f}"},
-        "expires_at": {"N": str(int(now) + s.usage_ttl_days * 86400)},
-    }
-
-
-async def save(key_id: str | None, report: dict[str, Any], now: float) -> None:
-    await call("put_item", TableName=get_settings().usage_table, Item=_report_item(key_id, report, now))
 
 
 async def latest(
@@ -275,30 +187,12 @@ async def latest(
     """The stored report, or a fresh one (built and stored) when it is missing or older than the interval."""
     now = clock.now() if now is None else now
     max_age_s = interval_s() if max_age_s is None else max_age_s
-    got = await call(
-        "get_item",
-        TableName=get_settings().usage_table,
-        Key={"pk": {"S": _pk(key_id)}, "sk": {"S": REPORT_SK}},
-    )
-    item = got.get("Item")
-    if item and now - float(item["generated_at"]["N"]) <= max_age_s:
-        stored: dict[str, Any] = json.loads(item["report"]["S"])
-        return stored
+    stored = await store.load(key_id)
+    if stored is not None and now - stored[1] <= max_age_s:
+        return stored[0]
     report = await build(key_id, now)
-    await save(key_id, report, now)
+    await store.save(key_id, report, now)
     return report
-
-
-async def _write_batch(items: list[dict[str, Any]]) -> None:
-    table = get_settings().usage_table
-    pending = [{"PutRequest": {"Item": i}} for i in items]
-    for attempt in range(8):
-        got = await call("batch_write_item", RequestItems={table: pending})
-        pending = got.get("UnprocessedItems", {}).get(table, [])
-        if not pending:
-            return
-        await asyncio.sleep(min(1.0, 0.05 * 2**attempt))
-    raise RuntimeError(f"{len(pending)} reports left unwritten after retries")
 
 
 async def build_scheduled(now: float | None = None, *, concurrency: int = 32) -> dict[str, Any]:
@@ -306,15 +200,15 @@ async def build_scheduled(now: float | None = None, *, concurrency: int = 32) ->
     started = time.perf_counter()
     now = clock.now() if now is None else now
     hours = window(now)
-    gateway = Tally(hours).add_items(await gateway_items(hours))
-    active = await active_keys(hours)
+    gateway = Tally(hours).add_items(await store.gateway_hours(hours))
+    active = await store.active_keys(hours)
     reports: list[tuple[str | None, dict[str, Any]]] = []
     gate = asyncio.Semaphore(concurrency)
-    per_call = _BATCH_GET // PERIOD_HOURS
+    per_call = store.KEYS_PER_BATCH_GET
 
     async def some(key_ids: list[str]) -> None:
         async with gate:
-            found = await key_items(key_ids, hours)
+            found = await store.key_hours(key_ids, hours)
         for k, items in found.items():
             tally = Tally(hours).add_items(items)
             gateway.add_dimension("app", tally)  # one task at a time between awaits: no lock needed
@@ -323,15 +217,7 @@ async def build_scheduled(now: float | None = None, *, concurrency: int = 32) ->
     await asyncio.gather(*(some(active[i : i + per_call]) for i in range(0, len(active), per_call)))
     reports.insert(0, (None, gateway.report(now, key_id=None)))
     read_ms = (time.perf_counter() - started) * 1000
-    items = [_report_item(k, r, now) for k, r in reports]
-    batches = [items[i : i + 25] for i in range(0, len(items), 25)]
-    writers = asyncio.Semaphore(concurrency)
-
-    async def write(batch: list[dict[str, Any]]) -> None:
-        async with writers:
-            await _write_batch(batch)
-
-    await asyncio.gather(*(write(b) for b in batches))
+    await store.save_many(reports, now, concurrency=concurrency)
     return {
         "keys": len(active),
         "reports": len(reports),
@@ -344,14 +230,10 @@ __all__ = [
     "PERIOD",
     "TOP",
     "Tally",
-    "active_keys",
     "aggregate",
     "build",
     "build_scheduled",
-    "gateway_items",
     "interval_s",
-    "key_items",
     "latest",
-    "save",
     "window",
 ]

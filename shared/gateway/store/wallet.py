@@ -18,7 +18,7 @@ from gateway import clock
 from gateway.settings import get_settings
 from gateway.store import accounts
 from gateway.store.dynamo import call, from_item, to_item
-from gateway.store.errors import TransactionCancelled
+from gateway.store.errors import ConditionFailed, TransactionCancelled
 
 SK = "INV"
 INVOICE_TTL_DAYS = 90
@@ -98,4 +98,53 @@ async def credit(invoice: dict[str, Any]) -> bool:
     return True
 
 
-__all__ = ["create_invoice", "credit", "get_invoice", "new_invoice_id"]
+def _local_payment(payment_hash: str) -> dict[str, Any]:
+    return to_item({"pk": f"LOCALPAY#{payment_hash}", "sk": "PAY"})
+
+
+async def create_local_payment(payment_hash: str, amount_sats: int, memo: str) -> None:
+    """A payment of the local backend (``payments.local``), unpaid until an operator pays it."""
+    await call(
+        "put_item",
+        TableName=get_settings().keys_table,
+        Item={
+            **_local_payment(payment_hash),
+            **to_item({"paid": False, "amount_sats": amount_sats, "memo": memo}),
+        },
+        ConditionExpression="attribute_not_exists(pk)",
+    )
+
+
+async def local_payment_paid(payment_hash: str) -> bool:
+    resp = await call(
+        "get_item", TableName=get_settings().keys_table, Key=_local_payment(payment_hash), ConsistentRead=True
+    )
+    return bool(resp.get("Item", {}).get("paid", {}).get("BOOL"))
+
+
+async def pay_local_payment(payment_hash: str) -> bool:
+    """Mark a local payment paid. False if there is no such payment."""
+    try:
+        await call(
+            "update_item",
+            TableName=get_settings().keys_table,
+            Key=_local_payment(payment_hash),
+            UpdateExpression="SET #p = :t",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#p": "paid"},
+            ExpressionAttributeValues={":t": {"BOOL": True}},
+        )
+    except ConditionFailed:
+        return False
+    return True
+
+
+__all__ = [
+    "create_invoice",
+    "create_local_payment",
+    "credit",
+    "get_invoice",
+    "local_payment_paid",
+    "new_invoice_id",
+    "pay_local_payment",
+]

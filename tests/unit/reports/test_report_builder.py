@@ -12,6 +12,7 @@ import pytest
 from _ledger import ledger, seed
 
 from gateway.reports import builder
+from gateway.store import reports as store_reports
 
 KEYS = [f"k{i:02d}" for i in range(6)]
 
@@ -104,7 +105,7 @@ async def test_only_keys_active_in_the_window_get_a_report(store):
     got = await call(
         "get_item",
         TableName=get_settings().usage_table,
-        Key={"pk": {"S": "KEY#old"}, "sk": {"S": builder.REPORT_SK}},
+        Key={"pk": {"S": "KEY#old"}, "sk": {"S": store_reports.REPORT_SK}},
     )
     assert "Item" not in got
 
