@@ -95,6 +95,11 @@ export interface Key {
   spend_today_usd?: number | null;
   requests_today?: number | null;
   free_requests_used?: number | null;
+  /** The key's free requests in all (its `free_requests` limit, else the gateway's default). */
+  free_requests_allowance?: number | null;
+  free_requests_remaining?: number | null;
+  /** What the free requests cover: catalog tiers or model ids (`["*"]`: every model). */
+  free_tier_models?: string[] | null;
 }
 
 export interface KeyCreated extends Key {

@@ -117,6 +117,11 @@ class Key(_Model):
     spend_today_usd: float | None = None
     requests_today: int | None = None
     free_requests_used: int | None = None
+    free_requests_allowance: int | None = None
+    """The key's free requests in all (its ``free_requests`` limit, else the gateway's default)."""
+    free_requests_remaining: int | None = None
+    free_tier_models: list[str] | None = None
+    """What the free requests cover: catalog tiers or model ids (``["*"]``: every model)."""
 
 
 class KeyCreated(Key):
