@@ -48,7 +48,7 @@ def test_chat_and_stream_are_the_openai_surface_with_costs(gw):
     assert r.usage.model_extra and r.usage.model_extra["total_cost_usd"] > 0
 
     chunks = list(gw.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True))
-    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks)  # a naive loop over choices[0]
     usage = [c.usage for c in chunks if c.usage is not None]
     assert text and usage and usage[-1].model_extra["total_cost_usd"] > 0
 

@@ -67,7 +67,9 @@ test('Gateway reads GATEWAY_* and is the openai surface, with costs in usage', a
   for await (const c of await client.chat.completions.create({ model: 'gpt-4o-mini', messages: HELLO, stream: true })) {
     chunks.push(c);
   }
-  assert.ok(chunks.some((c) => c.choices[0]?.delta.content));
+  // A naive loop over choices[0] never meets an empty-choices chunk without include_usage.
+  assert.ok(chunks.every((c) => c.choices.length === 1));
+  assert.ok(chunks.some((c) => c.choices[0]!.delta.content));
   const legacy = await client.completions.create({ model: 'gpt-4o-mini', prompt: 'Say hi', max_tokens: 5 });
   assert.ok(legacy.choices[0]!.text);
 });
