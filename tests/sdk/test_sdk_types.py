@@ -40,6 +40,17 @@ def test_sdk_models_match_the_gateway_schemas(sdk, gateway):
     assert _fields(sdk) == _fields(gateway)
 
 
+def test_personality_fields_match_the_gateway_catalog_model():
+    """The endpoint is being built apart; its stored shape (``gateway.catalog.personalities``)
+    is here already: every field it has, the SDK's model has, with a JSON type it accepts."""
+    from gateway.catalog import personalities
+
+    ours, theirs = _fields(types.Personality), _fields(personalities.Personality)
+    for name, (kinds, _required) in theirs.items():
+        assert name in ours, name
+        assert kinds - {"null"} <= ours[name][0] | {None}, name
+
+
 def _undeclared(model: BaseModel) -> list[str]:
     """Fields the response had that the SDK model does not declare, at any depth."""
     out = [f"{type(model).__name__}.{k}" for k in model.model_extra or {}]

@@ -181,9 +181,11 @@ export interface Personality {
   temperature?: number | null;
   max_tokens?: number | null;
   tools_allowed?: boolean | null;
+  /** `catalog` (shipped with the gateway) or `custom` (an admin's). */
+  source?: 'catalog' | 'custom';
 }
 
-export type PersonalityFields = Omit<Personality, 'id' | 'object'>;
+export type PersonalityFields = Omit<Personality, 'id' | 'object' | 'source'>;
 
 export interface PersonalityList {
   object: 'list';

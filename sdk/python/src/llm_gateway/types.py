@@ -218,6 +218,8 @@ class Personality(_Model):
     temperature: float | None = None
     max_tokens: int | None = None
     tools_allowed: bool | None = None
+    source: str | None = None
+    """``catalog`` (shipped with the gateway) or ``custom`` (an admin's)."""
 
 
 class PersonalityList(_Model):
