@@ -9,7 +9,7 @@ SAM := .tools/sam/bin/sam
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test tools unit integration contract openapi lint typecheck check validate iac build bench bench-router invoke key eval-router train-router profile-router clean help
+.PHONY: run test tools sdk-ts unit integration contract openapi lint typecheck check validate iac build bench bench-router invoke key eval-router train-router profile-router clean help
 
 help:
 	@echo "make run          start the local stack on http://127.0.0.1:$${PORT:-3000} (DynamoDB + provider simulator)"
@@ -25,11 +25,26 @@ help:
 	@echo "make eval-router DATA=x.csv   router vs Zero / Random / K-NN on a RouterBench-format CSV (held-out rows)"
 	@echo "make profile-router MODEL=id [KEY=gw_live_...]   profile a model through the running gateway"
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml sdk/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[local,dev,routing]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[local,dev,routing]' -e ./sdk/python
 	touch $@
+
+# The TypeScript SDK: npm ci from the committed lock file (only when it changed), then tsc to
+# dist/ (ESM + .d.ts) and dist-test/ (the node --test suite tests/sdk/test_typescript.py runs).
+TS := sdk/typescript
+TS_SOURCES := $(wildcard $(TS)/src/*.ts $(TS)/test/*.ts) $(TS)/tsconfig.json $(TS)/tsconfig.test.json
+
+$(TS)/node_modules/.installed: $(TS)/package.json $(TS)/package-lock.json
+	cd $(TS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(TS)/dist/.built: $(TS)/node_modules/.installed $(TS_SOURCES)
+	cd $(TS) && npm run --silent build
+	touch $@
+
+sdk-ts: $(TS)/dist/.built
 
 .tools/sam/.installed:
 	$(PYTHON) -m venv .tools/sam
@@ -72,7 +87,7 @@ openapi: $(VENV)/.installed
 contract: $(VENV)/.installed
 	$(PY) -m pytest tests/integration/test_contract.py -q -s
 
-LINTED := shared functions local tools tests
+LINTED := shared functions local tools tests sdk/python
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check $(LINTED)
@@ -80,6 +95,7 @@ lint: $(VENV)/.installed
 
 typecheck: $(VENV)/.installed
 	MYPYPATH=shared $(VENV)/bin/mypy shared/gateway
+	$(VENV)/bin/mypy sdk/python/src/llm_gateway
 
 check: lint typecheck
 
@@ -87,7 +103,7 @@ check: lint typecheck
 # validation and the build, then every test. pytest exits 5
 # when it collected nothing; make fails on any non-zero exit, so an empty run never passes.
 test: tools
-	$(MAKE) check iac build
+	$(MAKE) check iac build sdk-ts
 	$(PY) -m pytest tests -q
 
 # The three virtualenvs install side by side: pip waits on downloads as much as on the CPU,
@@ -130,4 +146,4 @@ key: $(VENV)/.installed
 	$(PY) -m local.keys create --label "$(or $(LABEL),cli)"
 
 clean:
-	rm -rf .aws-sam .pytest_cache .local
+	rm -rf .aws-sam .pytest_cache .local $(TS)/dist $(TS)/dist-test
