@@ -13,7 +13,7 @@ import random
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from gateway.catalog import params
 from gateway.errors import GatewayError, UpstreamError, UpstreamTimeoutError
@@ -82,7 +82,14 @@ async def attempts(plan: Plan, ctx: RequestContext) -> AsyncIterator[Attempt]:
         yield Attempt(target, get_adapter(target.provider.adapter), fitted, dropped, left)
 
 
-async def failed(attempt: Attempt, exc: BaseException, failures: list[UpstreamError]) -> bool:
+class Tried(Protocol):
+    """What ``failed`` reads of an attempt: a chat ``Attempt`` or a ``completion.work`` one."""
+
+    @property
+    def provider(self) -> str: ...
+
+
+async def failed(attempt: Tried, exc: BaseException, failures: list[UpstreamError]) -> bool:
     """Classify a failed attempt, record it in ``failures``; True when the next target may
     succeed. The request's own deadline passing ends failover (there is no time for another
     try); a retryable provider failure counts against the provider's shared health. Anything
@@ -106,4 +113,4 @@ def malformed(provider: str, exc: Exception) -> UpstreamError:
     )
 
 
-__all__ = ["Attempt", "attempts", "failed", "malformed"]
+__all__ = ["Attempt", "Tried", "attempts", "failed", "malformed"]

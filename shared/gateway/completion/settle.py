@@ -17,6 +17,7 @@ from gateway.observability import unsettled as metrics_unsettled
 from gateway.store.ledger import record_item
 
 if TYPE_CHECKING:
+    from gateway.accounting.admission import Admission
     from gateway.accounting.record import Status
     from gateway.catalog.targets import Target
     from gateway.completion.plan import Plan
@@ -55,12 +56,17 @@ def estimate(request: ChatCompletionRequest, usage: RawUsage, completion_text: s
 
 
 async def settle(ctx: RequestContext, plan: Plan, result: settlement.Outcome) -> None:
+    await settle_admission(ctx, plan.admission, result)
+
+
+async def settle_admission(ctx: RequestContext, admission: Admission, result: settlement.Outcome) -> None:
+    """Settle one admitted request (chat's plan, or an embeddings/images/audio plan)."""
     # Shielded: a client that hangs up must not cancel its own bill.
-    plan.admission.settled = True
+    admission.settled = True
     record = settlement.usage_record(ctx, result)
     with anyio.CancelScope(shield=True):
         try:
-            await settlement.settle(ctx, plan.admission, record)
+            await settlement.settle(ctx, admission, record)
         except Exception as exc:  # the store down, or a settlement that kept conflicting
             # The provider has answered (and charged): the client keeps its answer, and the
             # record goes to the log in full, flagged for reconciliation, rather than nowhere.
@@ -81,4 +87,4 @@ async def settle_failure(ctx: RequestContext, plan: Plan, exc: BaseException) ->
     await settle(ctx, plan, outcome("error", None, plan.request.model, RawUsage(), error_code=str(code)))
 
 
-__all__ = ["estimate", "outcome", "settle", "settle_failure"]
+__all__ = ["estimate", "outcome", "settle", "settle_admission", "settle_failure"]
