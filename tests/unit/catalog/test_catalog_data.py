@@ -302,4 +302,8 @@ def test_every_embedding_image_and_transcription_model_has_an_adapter_and_a_date
             assert m.pricing.source and m.pricing.source.startswith("https://"), m.id
             assert m.pricing.as_of is not None, m.id
             for s in m.providers:
-                assert catalog.providers[s.provider].adapter in work_adapter_ids(kind), (kind, m.id, s.provider)
+                assert catalog.providers[s.provider].adapter in work_adapter_ids(kind), (
+                    kind,
+                    m.id,
+                    s.provider,
+                )
