@@ -89,7 +89,7 @@ async def send(preq: ProviderRequest, target: Target) -> HTTPReply:
             resp = await get_client().request(
                 preq.method, preq.url, headers=preq.headers, json=preq.json, timeout=_timeout(target)
             )
-    if preq.text and resp.status_code < 300 and not resp.content.lstrip().startswith((b"{", b"[")):
+    if preq.text and resp.status_code < 300 and "json" not in resp.headers.get("content-type", ""):
         return HTTPReply(resp.status_code, resp.headers, resp.content.decode("utf-8", "replace"))
     return HTTPReply(resp.status_code, resp.headers, decode_body(resp.content))
 
