@@ -45,3 +45,13 @@ def test_public_models_needs_no_key_and_has_lunos_shape(stack):
 def test_an_api_key_is_not_needed_but_does_no_harm(stack):
     r = httpx.get(stack.base_url.removesuffix("/v1") + "/public/models", headers={"x-api-key": "nonsense"})
     assert r.status_code == 200
+
+
+def test_v1_models_lists_the_new_kinds_with_their_price_tables(stack):
+    models = {m.id: m for m in stack.openai().models.list()}
+    dalle = models["dall-e-3"].model_extra
+    assert dalle["capabilities"] == ["images"] and dalle["pricing"]["unit"] == "image"
+    assert dalle["pricing"]["per_million"]["per_image"]["hd/1792x1024"] == 0.12
+    assert dalle["pricing"]["per_million"]["source"].startswith("https://")
+    assert models["whisper-1"].model_extra["pricing"]["unit"] == "minute"
+    assert models["text-embedding-3-large"].model_extra["pricing"]["unit"] == "token"

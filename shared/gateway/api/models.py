@@ -32,9 +32,9 @@ def pricing_view(p: Pricing) -> dict[str, Any]:
         "input": _per_token(p.input),
         "output": _per_token(p.output),
         "cached_input": _per_token(p.cached_input if p.cached_input is not None else p.input),
-        "unit": "token",
+        "unit": "image" if p.per_image else "minute" if p.per_minute is not None else "token",
         "currency": "USD",
-        "per_million": p.model_dump(exclude_none=True),
+        "per_million": p.model_dump(mode="json", exclude_none=True),
     }
 
 

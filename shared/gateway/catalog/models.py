@@ -224,7 +224,8 @@ def merge_deployments(data: dict[str, Any], deployments: list[dict[str, Any]]) -
     """The catalog with each named OpenAI-compatible deployment (``GATEWAY_DEPLOYMENTS``) added.
 
     A deployment becomes a provider (adapter ``openai``) and serves each of its ``models``
-    (a name, or ``{"id", "model"?, "context_window"?, "max_output_tokens"?, "pricing"?}``):
+    (a name, or ``{"id", "model"?, "context_window"?, "max_output_tokens"?, "pricing"?,
+    "embedding"?}``; with ``embedding`` (an ``EmbeddingSpec``) the model serves ``/v1/embeddings``):
     a model the catalog already has gains the deployment as its last provider; a new one is
     added, priced at zero unless given ``pricing`` (self-hosted). ``<deployment>/<model>``
     then reaches it.
@@ -265,6 +266,8 @@ def merge_deployments(data: dict[str, Any], deployments: list[dict[str, Any]]) -
                 "pricing": spec.get("pricing") or {"input": 0, "output": 0},
                 "providers": [served],
             }
+            if spec.get("embedding"):  # an embedding model: {"embedding": {"dimensions": 768, ...}}
+                model.update(capabilities=["embeddings"], embedding=spec["embedding"], max_output_tokens=1)
             data["models"].append(model)
             index[spec["id"]] = model
     return data

@@ -307,3 +307,26 @@ def test_every_embedding_image_and_transcription_model_has_an_adapter_and_a_date
                     m.id,
                     s.provider,
                 )
+
+
+def test_a_named_deployment_can_serve_embeddings():
+    from gateway.catalog.models import merge_deployments
+
+    raw = json.loads(CATALOG_PATH.read_text())
+    merged = merge_deployments(
+        raw,
+        [
+            {
+                "id": "tei",
+                "base_url": "http://tei:8080/v1",
+                "models": [
+                    {"id": "bge-m3", "embedding": {"dimensions": 1024, "max_batch": 32}},
+                    "text-embedding-3-small",
+                ],
+            }
+        ],
+    )
+    catalog = Catalog.model_validate(merged)
+    bge = catalog.model("bge-m3")
+    assert bge.capabilities == ["embeddings"] and bge.embedding.max_batch == 32
+    assert [s.provider for s in catalog.model("text-embedding-3-small").providers] == ["openai", "tei"]
