@@ -9,6 +9,15 @@
     /gemini/v1beta/models/{model}:streamGenerateContent?alt=sse
     /bedrock/model/{modelId}/converse | /converse-stream     Bedrock (JSON, or the AWS event stream)
 
+    Beyond chat (``work_format.py``), with the same fault injection:
+    /{openai,mistral,together}/…/embeddings                   OpenAI-style embeddings (JSON)
+    /gemini/v1beta/models/{model}:batchEmbedContents          Gemini embeddings
+    /bedrock/model/{modelId}/invoke                           Titan/Cohere embeddings, Nova Canvas/Titan images
+    /openai/v1/images/generations                             b64_json, or url (served as binary PNG
+    /_sim/images/{name}.png                                     from here)
+    /gemini/v1beta/models/{image model}:generateContent       inlineData (base64) images
+    /{openai,groq}/…/audio/transcriptions                     multipart upload; json/text/srt/vtt/verbose_json
+
 Faults are armed over HTTP, per provider, for the next N requests::
 
     POST /_sim/faults {"provider": "openai", "fault": "status", "status": 503, "count": 2}
@@ -37,7 +46,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from local.simulator import anthropic_format, bedrock_format, engine, gemini_format, openai_format
+from local.simulator import (
+    anthropic_format,
+    bedrock_format,
+    engine,
+    gemini_format,
+    openai_format,
+    work_format,
+)
 
 CONFIG: dict[str, float] = {
     "latency_ms": float(os.environ.get("SIM_LATENCY_MS", "0")),
@@ -147,6 +163,95 @@ async def _cut(text: str) -> AsyncIterator[bytes]:
     raise Disconnect("simulated disconnect")
 
 
+async def fault_for(provider: str, error: Callable[[int, str], dict[str, Any]]) -> Response | None:
+    """Count the request and apply an armed fault (status, timeout, malformed) to a non-chat call."""
+    STATS[provider] += 1
+    fault = take_fault(provider)
+    if CONFIG["latency_ms"]:
+        await asyncio.sleep(CONFIG["latency_ms"] / 1000)
+    if fault and fault["fault"] == "timeout":
+        await asyncio.sleep(fault.get("seconds", 30))
+    if fault and fault["fault"] == "status":
+        status = int(fault.get("status", 500))
+        headers = {"retry-after": "1"} if status == 429 else {}
+        return JSONResponse(
+            error(status, fault.get("message", f"simulated {status}")), status_code=status, headers=headers
+        )
+    if fault and fault["fault"] == "malformed":
+        return Response('{"data": [{"embedding": ', media_type="application/json")
+    return None
+
+
+async def _json_body(request: Request) -> dict[str, Any] | None:
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def work_routes(prefix: str, provider: str) -> list[Route]:
+    """Embeddings, images (OpenAI) and transcriptions (OpenAI, Groq) under an OpenAI-style prefix."""
+    f = openai_format
+
+    async def embeddings(request: Request) -> Response:
+        if (early := await fault_for(provider, f.error)) is not None:
+            return early
+        body = await _json_body(request)
+        if body is None or "input" not in body:
+            return JSONResponse(f.error(400, "body is not JSON with `input`"), status_code=400)
+        extra = set(body) - {"model", "input", "encoding_format", "dimensions", "user", "output_dimension"}
+        if provider == "mistral" and (extra or "encoding_format" in body or "user" in body):
+            return JSONResponse(
+                f.error(422, f"extra fields: {sorted(extra | {'encoding_format', 'user'} & set(body))}"),
+                status_code=422,
+            )
+        return JSONResponse(work_format.openai_embeddings(body))
+
+    async def images(request: Request) -> Response:
+        if (early := await fault_for(provider, f.error)) is not None:
+            return early
+        body = await _json_body(request)
+        if body is None or not body.get("prompt"):
+            return JSONResponse(f.error(400, "`prompt` is required"), status_code=400)
+        base = str(request.base_url).rstrip("/") + "/_sim/images"
+        return JSONResponse(work_format.openai_images(body, base))
+
+    async def transcriptions(request: Request) -> Response:
+        if (early := await fault_for(provider, f.error)) is not None:
+            return early
+        from gateway.media import duration, multipart
+
+        try:
+            form = multipart.parse(request.headers.get("content-type", ""), await request.body())
+        except Exception as exc:
+            return JSONResponse(f.error(400, f"not a multipart form: {exc}"), status_code=400)
+        upload = form.files.get("file")
+        if upload is None or "model" not in form.fields:
+            return JSONResponse(f.error(400, "`file` and `model` are required"), status_code=400)
+        fmt, seconds = duration.read(upload.data)
+        if fmt is None:
+            return JSONResponse(f.error(400, "unsupported audio format"), status_code=400)
+        answer, media = work_format.transcription(
+            provider, str(form.fields["model"]), form.fields, upload.filename, seconds
+        )
+        if isinstance(answer, str):
+            return Response(answer, media_type=media)
+        return JSONResponse(answer)
+
+    routes = [Route(f"{prefix}/embeddings", embeddings, methods=["POST"])]
+    if provider in ("openai", "together"):
+        routes.append(Route(f"{prefix}/images/generations", images, methods=["POST"]))
+    if provider in ("openai", "groq"):
+        routes.append(Route(f"{prefix}/audio/transcriptions", transcriptions, methods=["POST"]))
+    return routes
+
+
+async def image_file(request: Request) -> Response:
+    """The binary PNG behind an images ``url`` answer."""
+    return Response(work_format.png(request.path_params["name"]), media_type="image/png")
+
+
 def openai_routes(prefix: str, provider: str, *, always_usage: bool = False) -> list[Route]:
     """``always_usage``: the provider ends every stream with usage unasked (Mistral has no stream_options)."""
     f = openai_format
@@ -185,6 +290,15 @@ def gemini_routes(prefix: str) -> list[Route]:
 
     async def generate(request: Request) -> Response:
         model, _, method = request.path_params["target"].partition(":")
+        if method == "batchEmbedContents" or (method == "generateContent" and "image" in model):
+            if (early := await fault_for("gemini", f.error)) is not None:
+                return early
+            body = await _json_body(request)
+            if body is None:
+                return JSONResponse(f.error(400, "body is not JSON"), status_code=400)
+            if method == "batchEmbedContents":
+                return JSONResponse(work_format.gemini_embeddings(body))
+            return JSONResponse(work_format.gemini_image(body))
         if method not in ("generateContent", "streamGenerateContent"):
             return JSONResponse(f.error(404, f"unknown method {method!r}"), status_code=404)
         streaming = method == "streamGenerateContent"
@@ -224,7 +338,22 @@ def bedrock_routes(prefix: str) -> list[Route]:
 
         return converse
 
+    async def invoke(request: Request) -> Response:
+        if (early := await fault_for("bedrock", f.error)) is not None:
+            return early
+        model = request.path_params["model_id"]
+        body = await _json_body(request)
+        if body is None:
+            return JSONResponse(f.error(400, "body is not JSON"), status_code=400)
+        if "embed" in model:
+            answer, used = work_format.bedrock_embeddings(model, body)
+            return JSONResponse(answer, headers={"X-Amzn-Bedrock-Input-Token-Count": str(used)})
+        if body.get("taskType") == "TEXT_IMAGE":
+            return JSONResponse(work_format.bedrock_images(body))
+        return JSONResponse(f.error(400, f"the simulator cannot invoke {model}"), status_code=400)
+
     return [
+        Route(f"{prefix}/model/{{model_id}}/invoke", invoke, methods=["POST"]),
         Route(f"{prefix}/model/{{model_id}}/converse", handler(False), methods=["POST"]),
         Route(f"{prefix}/model/{{model_id}}/converse-stream", handler(True), methods=["POST"]),
     ]
@@ -256,6 +385,11 @@ def routes() -> list[Route]:
         *openai_routes("/groq/openai/v1", "groq"),
         *openai_routes("/mistral/v1", "mistral", always_usage=True),
         *openai_routes("/together/v1", "together"),
+        *work_routes("/openai/v1", "openai"),
+        *work_routes("/groq/openai/v1", "groq"),
+        *work_routes("/mistral/v1", "mistral"),
+        *work_routes("/together/v1", "together"),
+        Route("/_sim/images/{name}", image_file, methods=["GET"]),
         *anthropic_routes("/anthropic"),
         *gemini_routes("/gemini"),
         *bedrock_routes("/bedrock"),

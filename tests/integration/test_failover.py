@@ -231,3 +231,99 @@ def test_a_cooldown_in_dynamodb_is_shared_and_shown(sim):
     finally:
         keys.delete_item(TableName="gateway-local-KeysTable", Key=key)
         sim.advance_clock(1.1)
+
+
+# --- The fault matrix for embeddings, images and transcription -------------------------------
+
+WORK_MODELS = {
+    "embeddings": {
+        "openai": "text-embedding-3-small",
+        "gemini": "gemini-embedding-001",
+        "mistral": "mistral-embed",
+        "bedrock": "amazon.titan-embed-text-v2:0",
+        "together": "BAAI/bge-large-en-v1.5",
+    },
+    "images": {
+        "openai": "dall-e-3",
+        "gemini": "gemini-2.5-flash-image",
+        "bedrock": "amazon.nova-canvas-v1:0",
+    },
+    "audio": {"openai": "whisper-1", "groq": "whisper-large-v3"},
+}
+
+
+def _ring(kind: str) -> dict[str, str]:
+    ring = sorted(WORK_MODELS[kind])
+    return {p: ring[(i + 1) % len(ring)] for i, p in enumerate(ring)}
+
+
+def _work_post(sim, kind: str, provider: str, fallback: str | None) -> httpx.Response:
+    models = WORK_MODELS[kind]
+    model = f"{provider}/{models[provider]}"
+    fallbacks = [f"{fallback}/{models[fallback]}"] if fallback else []
+    headers = {"authorization": f"Bearer {sim.api_key}"}
+    with sim.http() as client:
+        if kind == "embeddings":
+            body = {"model": model, "input": ["hello failover"], "fallbacks": fallbacks}
+            return client.post("/v1/embeddings", json=body, headers=headers)
+        if kind == "images":
+            body = {"model": model, "prompt": "hello failover", "fallbacks": fallbacks}
+            return client.post("/v1/images/generations", json=body, headers=headers)
+        from _audio import wav
+
+        form = {"model": model, "fallbacks[]": fallbacks}
+        files = {"file": ("f.wav", wav(2.0), "audio/wav")}
+        return client.post("/v1/audio/transcriptions", data=form, files=files, headers=headers)
+
+
+WORK_CASES = [
+    pytest.param(kind, p, f, id=f"{kind}-{p}-{f}")
+    for kind in sorted(WORK_MODELS)
+    for i, p in enumerate(sorted(WORK_MODELS[kind]))
+    for f in sorted(FAILOVER_FAULTS)
+    if f != "timeout" or i == 0  # a timeout costs a read timeout: one provider per kind takes it
+]
+
+
+@pytest.mark.parametrize(("kind", "provider", "fault"), WORK_CASES)
+def test_work_fault_fails_over_to_fallback(sim, kind, provider, fault):
+    fallback = _ring(kind)[provider]
+    sim.fault(provider, count=1, **FAILOVER_FAULTS[fault])
+    before = sim.sim_stats()
+    resp = _work_post(sim, kind, provider, fallback)
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["x-gateway-provider"] == fallback and resp.headers["x-gateway-attempts"] == "2"
+    assert sim.sim_stats().get(provider, 0) == before.get(provider, 0) + 1
+    records = usage_records(sim, resp.headers["x-request-id"])
+    assert len(records) == 1
+    assert records[0]["provider"] == fallback and records[0]["status"] == "ok" and records[0]["attempts"] == 2
+    assert float(records[0]["total_cost_usd"]) > 0
+
+
+@pytest.mark.parametrize("kind", sorted(WORK_MODELS))
+def test_work_every_provider_failing_is_502_with_one_error_record(sim, kind):
+    provider = sorted(WORK_MODELS[kind])[0]
+    fallback = _ring(kind)[provider]
+    for p in (provider, fallback):
+        sim.fault(p, "status", status=503)
+    resp = _work_post(sim, kind, provider, fallback)
+    assert resp.status_code == 502
+    err = resp.json()["error"]
+    assert err["code"] == "all_providers_failed" and [r["provider"] for r in err["records"]] == [
+        provider,
+        fallback,
+    ]
+    records = usage_records(sim, resp.headers["x-request-id"])
+    assert len(records) == 1 and records[0]["status"] == "error" and float(records[0]["total_cost_usd"]) == 0
+
+
+@pytest.mark.parametrize("kind", sorted(WORK_MODELS))
+def test_work_a_client_error_upstream_is_a_400_and_not_failed_over(sim, kind):
+    provider = sorted(WORK_MODELS[kind])[-1]
+    sim.fault(provider, "status", status=400, message="simulated bad request")
+    before = sim.sim_stats()
+    resp = _work_post(sim, kind, provider, _ring(kind)[provider])
+    assert resp.status_code == 400 and "simulated bad request" in resp.json()["error"]["message"]
+    after = sim.sim_stats()
+    assert sum(after.values()) == sum(before.values()) + 1  # the fallback was not tried
+    assert len(usage_records(sim, resp.headers["x-request-id"])) == 1

@@ -271,18 +271,35 @@ async def admit(ctx: RequestContext, request: ChatCompletionRequest, targets: li
     while the key has free requests left and the gateway's daily free-tier allowance has room;
     otherwise the wallet.
     """
+    usd, toks = reservation(request, targets)
+    return await hold(ctx, Reserve(usd, toks, tokens.media_parts(request)), targets)
+
+
+@dataclass(frozen=True, slots=True)
+class Reserve:
+    """What to hold for a request: its worst-case cost, the tokens it counts against tpm, and its
+    media parts. Chat computes it with ``reservation``; embeddings, images and transcriptions
+    compute their own (``completion/work.py``)."""
+
+    usd: Decimal
+    tokens: int
+    media_parts: int = 0
+
+
+async def hold(ctx: RequestContext, want: Reserve, targets: list[Target]) -> Admission:
+    """Count a request in its key's windows and hold ``want.usd``, or refuse it (see ``admit``)."""
     from gateway.accounting.expiry import settle_expired
 
     principal = ctx.principal
     pid, limits = principal.id, Limits.of(principal.limits)
-    parts, most = tokens.media_parts(request), get_settings().abuse.max_media_parts
+    parts, most = want.media_parts, get_settings().abuse.max_media_parts
     if parts > most:
         raise InvalidRequestError(
             f"The request carries {parts} image, audio and file parts; at most {most} are accepted.",
             param="messages",
             code="too_many_media_parts",
         )
-    usd, toks = reservation(request, targets)
+    usd, toks = want.usd, want.tokens
     now = clock.now()
     if limits.budget is not None and usd > limits.budget:
         raise _budget_error(limits.budget, usd, Decimal(0), now, {})
@@ -371,10 +388,12 @@ def remaining(admission: Admission, charged: Decimal) -> str:
 __all__ = [
     "Admission",
     "Limits",
+    "Reserve",
     "admit",
     "default_free_requests",
     "forget",
     "free_tier_covers",
+    "hold",
     "rate_headers",
     "remaining",
     "reservation",

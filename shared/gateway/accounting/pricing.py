@@ -80,3 +80,19 @@ def to_usage(usage: RawUsage, cost: Cost, *, latency_ms: float | None, ttft_ms: 
         latency_ms=None if latency_ms is None else round(latency_ms, 2),
         ttft_ms=None if ttft_ms is None else round(ttft_ms, 2),
     )
+
+
+def price_images(count: int, unit_usd: float) -> Cost:
+    """``count`` images at the catalog's per-image price (charged as output)."""
+    return Cost(Decimal(0), (count * _d(unit_usd)).quantize(_QUANTUM), Decimal(0))
+
+
+def billed_seconds(seconds: float, pricing: Pricing) -> float:
+    """The seconds a provider bills: the audio's duration, at least its per-request minimum."""
+    return max(seconds, pricing.min_billed_seconds or 0.0)
+
+
+def price_audio(seconds: float, pricing: Pricing) -> Cost:
+    """Billed seconds at the catalog's per-minute price (charged as input)."""
+    minutes = Decimal(str(round(billed_seconds(seconds, pricing), 3))) / 60
+    return Cost((minutes * _d(pricing.per_minute)).quantize(_QUANTUM), Decimal(0), Decimal(0))

@@ -33,6 +33,10 @@ class UsageRecord:
     ttft_ms: float | None
     attempts: int
     error_code: str | None = None
+    images: int = 0
+    """Images generated (``/v1/images/generations``)."""
+    audio_seconds: float = 0.0
+    """Seconds of audio transcribed, as billed (``/v1/audio/transcriptions``)."""
 
     @property
     def tokens(self) -> int:

@@ -34,6 +34,8 @@ class Outcome:
     cost: Cost
     estimated: bool = False
     error_code: str | None = None
+    images: int = 0
+    audio_seconds: float = 0.0
 
 
 def usage_record(ctx: RequestContext, outcome: Outcome) -> UsageRecord:
@@ -52,6 +54,8 @@ def usage_record(ctx: RequestContext, outcome: Outcome) -> UsageRecord:
         ttft_ms=ctx.ttft_ms(),
         attempts=ctx.attempts,
         error_code=outcome.error_code,
+        images=outcome.images,
+        audio_seconds=outcome.audio_seconds,
     )
 
 

@@ -42,7 +42,8 @@ def pricing_view(p: Pricing) -> PricingView:
         input=_per_token(p.input),
         output=_per_token(p.output),
         cached_input=_per_token(p.cached_input if p.cached_input is not None else p.input),
-        per_million=p.model_dump(exclude_none=True),
+        unit="image" if p.per_image else "minute" if p.per_minute is not None else "token",
+        per_million=p.model_dump(mode="json", exclude_none=True),
     )
 
 

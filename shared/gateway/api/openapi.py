@@ -19,8 +19,11 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from gateway.catalog.personalities import Personality
 from gateway.schemas import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
+from gateway.schemas.audio import TranscriptionRequest
 from gateway.schemas.completions import Completion, CompletionRequest
+from gateway.schemas.embeddings import EmbeddingList, EmbeddingRequest
 from gateway.schemas.errors import ErrorEnvelope
+from gateway.schemas.images import ImageRequest, ImagesResponse
 from gateway.schemas.keys import (
     KeyCreated,
     KeyCreateRequest,
@@ -82,6 +85,10 @@ class Operation:
     """The chunk of a ``stream: true`` answer (text/event-stream)."""
     html: bool = False
     links: dict[str, dict[str, Any]] = field(default_factory=dict)
+    form: type[BaseModel] | None = None
+    """A ``multipart/form-data`` body: these fields and a binary ``file``."""
+    text: bool = False
+    """The 2xx may also be plain text (a transcription's text, srt and vtt formats)."""
 
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -338,6 +345,50 @@ OPERATIONS: tuple[Operation, ...] = (
         path_params=(("personality_id", "A personality's id."),),
     ),
     Operation(
+        "post",
+        "/v1/embeddings",
+        "createEmbeddings",
+        "Embeddings of a string, strings or token arrays, costed in `usage`.",
+        "embeddings",
+        "key",
+        EmbeddingList,
+        _COMPLETION_ERRORS,
+        body=EmbeddingRequest,
+    ),
+    Operation(
+        "post",
+        "/v1/images/generations",
+        "createImages",
+        "Images from a prompt, priced per image in `usage`.",
+        "images",
+        "key",
+        ImagesResponse,
+        _COMPLETION_ERRORS,
+        body=ImageRequest,
+    ),
+    Operation(
+        "post",
+        "/v1/audio/transcriptions",
+        "createTranscription",
+        "A transcription of an uploaded audio file (at most 4 MiB), billed per minute.",
+        "audio",
+        "key",
+        None,
+        _COMPLETION_ERRORS,
+        form=TranscriptionRequest,
+        text=True,
+    ),
+    Operation(
+        "get",
+        "/public/models",
+        "listPublicModels",
+        "Every model with its capabilities and prices, without a key (the Lunos seed's shape).",
+        "models",
+        "none",
+        None,
+        (),
+    ),
+    Operation(
         "get",
         "/v1/report",
         "getReport",
@@ -415,6 +466,15 @@ def _operation(op: Operation, refs: Mapping[Any, dict[str, Any]]) -> dict[str, A
         out["parameters"] = params
     if op.body is not None:
         out["requestBody"] = {"required": True, "content": _json(refs[(op.body, "validation")])}
+    if op.form is not None:
+        form = op.form.model_json_schema(mode="validation")
+        form.pop("title", None)
+        form["properties"] = {
+            **form.get("properties", {}),
+            "file": {"type": "string", "contentMediaType": "application/octet-stream"},
+        }
+        form["required"] = [*form.get("required", []), "file"]
+        out["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": form}}}
     ok_schema = refs[(op.ok, "serialization")] if op.ok is not None else {"type": "object"}
     if op.also is not None:
         ok_schema = {"anyOf": [ok_schema, refs[(op.also, "serialization")]]}
@@ -433,6 +493,8 @@ def _operation(op: Operation, refs: Mapping[Any, dict[str, Any]]) -> dict[str, A
         }
     if op.html:
         content["text/html"] = {"schema": {"type": "string"}}
+    if op.text:
+        content["text/plain"] = {"schema": {"type": "string"}}
     ok: dict[str, Any] = {"description": "OK" if op.status == 200 else "Created", "content": content}
     if op.links:
         ok["links"] = op.links

@@ -31,6 +31,15 @@ class Pricing(BaseModel):
     """Cache reads; absent means the provider has no discount (billed as input)."""
     cache_write: float | None = Field(default=None, ge=0)
     """Cache writes (Anthropic's cache_creation tokens); absent means billed as input."""
+    per_image: dict[str, float] | None = None
+    """USD per generated image, by ``"<quality>/<size>"`` (e.g. ``"hd/1024x1792"``): image models."""
+    per_minute: float | None = Field(default=None, ge=0)
+    """USD per minute of input audio: transcription models billed by duration."""
+    min_billed_seconds: float | None = Field(default=None, ge=0)
+    """The provider's minimum billed duration per request (Groq: 10 s)."""
+    source: str | None = None
+    """Where these prices were read (the provider's pricing page), as of ``as_of``."""
+    as_of: date | None = None
 
 
 class ServedBy(BaseModel):
@@ -64,6 +73,44 @@ class ProviderInfo(BaseModel):
     """Environment variable holding the key, for named deployments (default ``<ID>_API_KEY``)."""
 
 
+class EmbeddingSpec(BaseModel):
+    """What an embedding model takes: its vector size, the ``dimensions`` it accepts, its batch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dimensions: int = Field(gt=0)
+    """Default (and largest) vector size."""
+    allowed_dimensions: list[int] | None = None
+    """Exact ``dimensions`` values accepted (Titan v2: 256, 512, 1024)."""
+    min_dimensions: int | None = None
+    """Any ``dimensions`` from this to ``dimensions`` is accepted (OpenAI text-embedding-3, Gemini)."""
+    max_batch: int = Field(default=2048, gt=0)
+    """Inputs per upstream call; larger requests are split and joined in order."""
+    token_arrays: bool = False
+    """Whether ``input`` may be token ids (OpenAI only)."""
+
+
+class ImageSpec(BaseModel):
+    """What an image model takes. Sizes and qualities are the keys of ``pricing.per_image``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default_size: str
+    default_quality: str
+    max_n: int = Field(default=1, gt=0)
+    params: list[str] = []
+    """Optional parameters accepted beyond prompt/n/size/quality (``background``, ``output_format``, ``style``)."""
+    response_formats: list[str] = ["b64_json"]
+    """``url`` only where the provider returns one."""
+
+
+class AudioSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    response_formats: list[str]
+    params: list[str] = ["language", "prompt", "temperature"]
+
+
 class ModelInfo(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -81,9 +128,26 @@ class ModelInfo(BaseModel):
     profile: str | None = None
     """Name of the model's semantic-routing profile, where it has one."""
     aliases: list[str] = []
+    embedding: EmbeddingSpec | None = None
+    image: ImageSpec | None = None
+    audio: AudioSpec | None = None
     status: Status = "active"
     """``deprecated``: the provider announced a shutdown; ``retired``: the provider no longer
     serves it (kept because routing profiles were measured on it; requests will fail upstream)."""
+
+
+def _check_kind(m: ModelInfo) -> None:
+    """A model serving embeddings, images or transcription carries what that path needs."""
+    caps = set(m.capabilities)
+    if "embeddings" in caps and m.embedding is None:
+        raise ValueError(f"embedding model {m.id!r} has no `embedding` spec")
+    if "images" in caps:
+        if m.image is None or not m.pricing.per_image:
+            raise ValueError(f"image model {m.id!r} needs an `image` spec and `pricing.per_image`")
+        if f"{m.image.default_quality}/{m.image.default_size}" not in m.pricing.per_image:
+            raise ValueError(f"image model {m.id!r}: its default quality/size has no price")
+    if "audio_transcription" in caps and (m.audio is None or m.pricing.per_minute is None):
+        raise ValueError(f"transcription model {m.id!r} needs an `audio` spec and `pricing.per_minute`")
 
 
 class Catalog(BaseModel):
@@ -107,6 +171,7 @@ class Catalog(BaseModel):
             for s in m.providers:
                 if s.provider not in self.providers:
                     raise ValueError(f"model {m.id!r} names unknown provider {s.provider!r}")
+            _check_kind(m)
         for pid, p in self.providers.items():
             if pid != p.id:
                 raise ValueError(f"provider key {pid!r} does not match its id {p.id!r}")
@@ -159,7 +224,8 @@ def merge_deployments(data: dict[str, Any], deployments: list[dict[str, Any]]) -
     """The catalog with each named OpenAI-compatible deployment (``GATEWAY_DEPLOYMENTS``) added.
 
     A deployment becomes a provider (adapter ``openai``) and serves each of its ``models``
-    (a name, or ``{"id", "model"?, "context_window"?, "max_output_tokens"?, "pricing"?}``):
+    (a name, or ``{"id", "model"?, "context_window"?, "max_output_tokens"?, "pricing"?,
+    "embedding"?}``; with ``embedding`` (an ``EmbeddingSpec``) the model serves ``/v1/embeddings``):
     a model the catalog already has gains the deployment as its last provider; a new one is
     added, priced at zero unless given ``pricing`` (self-hosted). ``<deployment>/<model>``
     then reaches it.
@@ -200,6 +266,8 @@ def merge_deployments(data: dict[str, Any], deployments: list[dict[str, Any]]) -
                 "pricing": spec.get("pricing") or {"input": 0, "output": 0},
                 "providers": [served],
             }
+            if spec.get("embedding"):  # an embedding model: {"embedding": {"dimensions": 768, ...}}
+                model.update(capabilities=["embeddings"], embedding=spec["embedding"], max_output_tokens=1)
             data["models"].append(model)
             index[spec["id"]] = model
     return data

@@ -74,6 +74,16 @@ async def load_keys(catalog: Catalog, settings: Settings) -> None:
             await provider_key_async(ps.api_key_param)
 
 
+def _require(model: ModelInfo, capability: str | None, param: str) -> None:
+    if capability is not None and capability not in model.capabilities:
+        raise InvalidRequestError(
+            f"Model `{model.id}` does not serve {capability.replace('_', ' ')}; GET /public/models lists "
+            f"the models with capability `{capability}`.",
+            param=param,
+            code="model_not_supported",
+        )
+
+
 def _targets_for(catalog: Catalog, settings: Settings, model: ModelInfo, pinned: str | None) -> list[Target]:
     served = model.providers
     if pinned is not None:
@@ -110,8 +120,12 @@ def resolve(
     *,
     provider: str | None = None,
     fallbacks: list[str] | None = None,
+    capability: str | None = None,
 ) -> list[Target]:
+    """``capability`` (``embeddings``, ``images``, ``audio_transcription``): the model and each
+    fallback must have it in the catalog, or the request is a 400 naming it."""
     model, pinned = split_model(catalog, model_name)
+    _require(model, capability, "model")
     if provider is not None:
         if provider not in catalog.providers:
             raise InvalidRequestError(
@@ -130,6 +144,7 @@ def resolve(
         except ModelNotFoundError as exc:
             exc.param = f"fallbacks[{i}]"
             raise
+        _require(fb_model, capability, f"fallbacks[{i}]")
         for t in _targets_for(catalog, settings, fb_model, fb_pinned):
             if (t.provider_id, t.upstream_model) not in seen:
                 seen.add((t.provider_id, t.upstream_model))

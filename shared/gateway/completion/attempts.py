@@ -16,7 +16,7 @@ import asyncio
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from gateway.catalog import params
 from gateway.errors import GatewayError, UpstreamError, UpstreamTimeoutError, redact
@@ -67,12 +67,12 @@ def budget(left: float, remaining: int, floor: float) -> float:
     return min(left, max(floor, left / max(1, remaining)))
 
 
-def _backoff(attempt: int) -> float:
+def backoff(attempt: int) -> float:
     """Full-jitter exponential backoff, used only before retrying a provider already tried."""
     return random.uniform(0, min(_BACKOFF_CAP_S, _BACKOFF_BASE_S * 2**attempt))
 
 
-def _order(targets: list[Target], cooling: frozenset[str]) -> list[Target]:
+def order(targets: list[Target], cooling: frozenset[str]) -> list[Target]:
     """Healthy targets first, in order; cooling ones last, so a request is never stranded."""
     return [t for t in targets if t.provider_id not in cooling] + [
         t for t in targets if t.provider_id in cooling
@@ -84,7 +84,7 @@ async def attempts(plan: Plan, ctx: RequestContext) -> AsyncIterator[Attempt]:
     settings = get_settings()
     margin = settings.stream_settle_margin_s
     fits = []
-    for target in _order(plan.targets, plan.cooling):
+    for target in order(plan.targets, plan.cooling):
         try:
             fits.append((target, *params.fit(plan.request, target, drop=bool(plan.request.drop_params))))
         except GatewayError:
@@ -96,7 +96,7 @@ async def attempts(plan: Plan, ctx: RequestContext) -> AsyncIterator[Attempt]:
             return
         retry = tried.get(target.provider_id, 0)
         if retry:
-            await asyncio.sleep(min(_backoff(retry), left / 4))
+            await asyncio.sleep(min(backoff(retry), left / 4))
             left = ctx.time_left(margin)
         tried[target.provider_id] = retry + 1
         ctx.attempts += 1
@@ -104,7 +104,7 @@ async def attempts(plan: Plan, ctx: RequestContext) -> AsyncIterator[Attempt]:
         yield Attempt(target, get_adapter(target.provider.adapter), fitted, dropped, left, share)
 
 
-def timed_out(attempt: Attempt) -> UpstreamTimeoutError:
+def timed_out(attempt: Tried) -> UpstreamTimeoutError:
     """The failure of an attempt whose time ran out (``asyncio.timeout`` of its budget)."""
     if attempt.last_chance:
         return UpstreamTimeoutError(
@@ -118,7 +118,20 @@ def timed_out(attempt: Attempt) -> UpstreamTimeoutError:
     )
 
 
-async def failed(attempt: Attempt, exc: BaseException, failures: list[UpstreamError]) -> bool:
+class Tried(Protocol):
+    """What ``failed`` reads of an attempt: a chat ``Attempt`` or a ``completion.work`` one."""
+
+    @property
+    def provider(self) -> str: ...
+
+    @property
+    def budget(self) -> float: ...
+
+    @property
+    def last_chance(self) -> bool: ...
+
+
+async def failed(attempt: Tried, exc: BaseException, failures: list[UpstreamError]) -> bool:
     """Classify a failed attempt, record it in ``failures``; True when the next target may
     succeed. An attempt that used up its share of the time fails over; the request's own
     deadline passing ends failover (there is no time for another try). A retryable provider
@@ -155,4 +168,4 @@ def malformed(provider: str, exc: Exception) -> UpstreamError:
     )
 
 
-__all__ = ["Attempt", "attempts", "failed", "malformed"]
+__all__ = ["Attempt", "Tried", "attempts", "backoff", "budget", "failed", "malformed", "order"]

@@ -18,6 +18,7 @@ from gateway.observability import unsettled as metrics_unsettled
 from gateway.store.ledger import record_item
 
 if TYPE_CHECKING:
+    from gateway.accounting.admission import Admission
     from gateway.accounting.record import Status
     from gateway.catalog.targets import Target
     from gateway.completion.attempts import Attempt
@@ -64,12 +65,17 @@ def unanswered(target: Target, request: ChatCompletionRequest, error_code: str) 
 
 
 async def settle(ctx: RequestContext, plan: Plan, result: settlement.Outcome) -> None:
+    await settle_admission(ctx, plan.admission, result)
+
+
+async def settle_admission(ctx: RequestContext, admission: Admission, result: settlement.Outcome) -> None:
+    """Settle one admitted request (chat's plan, or an embeddings/images/audio plan)."""
     # Shielded: a client that hangs up must not cancel its own bill.
-    plan.admission.settled = True
+    admission.settled = True
     record = settlement.usage_record(ctx, result)
     with anyio.CancelScope(shield=True):
         try:
-            await settlement.settle(ctx, plan.admission, record)
+            await settlement.settle(ctx, admission, record)
         except Exception as exc:  # the store down, or a settlement that kept conflicting
             # The provider has answered (and charged): the client keeps its answer, and the
             # record goes to the log in full, flagged for reconciliation, rather than nowhere.
@@ -97,4 +103,4 @@ async def settle_failure(
     await settle(ctx, plan, outcome("error", None, plan.request.model, RawUsage(), error_code=code))
 
 
-__all__ = ["estimate", "outcome", "settle", "settle_failure", "unanswered"]
+__all__ = ["estimate", "outcome", "settle", "settle_admission", "settle_failure", "unanswered"]

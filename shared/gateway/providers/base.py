@@ -31,6 +31,11 @@ class ProviderRequest:
     stream: bool = False
     operation: str | None = None
     kwargs: dict[str, Any] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
+    """Multipart file fields (name -> (filename, bytes, content type)); ``data`` its text fields."""
+    data: dict[str, str | list[str]] | None = None
+    text: bool = False
+    """The answer may be plain text (a transcript as text/srt/vtt): kept whole, not truncated."""
 
 
 @dataclass(slots=True)

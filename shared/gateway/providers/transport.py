@@ -87,9 +87,21 @@ async def send(preq: ProviderRequest, target: Target) -> HTTPReply:
     if preq.operation:
         return await _aws_send(preq, target)
     with map_transport_errors(target.provider_id):
-        resp = await get_client().request(
-            preq.method, preq.url, headers=preq.headers, json=preq.json, timeout=_timeout(target)
-        )
+        if preq.files is not None:  # multipart/form-data (audio uploads)
+            resp = await get_client().request(
+                preq.method,
+                preq.url,
+                headers=preq.headers,
+                files=preq.files,
+                data=preq.data,
+                timeout=_timeout(target),
+            )
+        else:
+            resp = await get_client().request(
+                preq.method, preq.url, headers=preq.headers, json=preq.json, timeout=_timeout(target)
+            )
+    if preq.text and resp.status_code < 300 and "json" not in resp.headers.get("content-type", ""):
+        return HTTPReply(resp.status_code, resp.headers, resp.content.decode("utf-8", "replace"))
     return HTTPReply(resp.status_code, resp.headers, decode_body(resp.content))
 
 
@@ -259,9 +271,17 @@ async def _aws_send(preq: ProviderRequest, target: Target) -> HTTPReply:
     from botocore.exceptions import ClientError
 
     call = getattr(bedrock_client(target), preq.operation or "")
+
+    def invoke() -> Any:
+        out = call(**(preq.kwargs or {}))
+        if hasattr(out.get("body"), "read"):  # InvokeModel: the model's JSON answer, read here
+            headers = (out.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}
+            out = {"body": decode_body(out["body"].read()), "headers": dict(headers)}
+        return out
+
     try:
         with map_aws_errors(target.provider_id):
-            result = await anyio.to_thread.run_sync(lambda: call(**(preq.kwargs or {})))
+            result = await anyio.to_thread.run_sync(invoke)
     except ClientError as exc:
         status, body = _client_error(exc)
         return HTTPReply(status, httpx.Headers(), body)

@@ -30,7 +30,10 @@ PERIOD = "24h"
 PERIOD_HOURS = 24
 DEFAULT_INTERVAL_S = 900
 """The schedule's interval (template.yaml: rate(15 minutes)); a report older than this is rebuilt on read."""
-_MEASURES = {"cost": "spendUsd", "req": "requests", "tok": "tokens"}
+_MEASURES = {"cost": "spendUsd", "req": "requests", "tok": "tokens", "img": "images", "aud": "audioSeconds"}
+_SPARSE = frozenset({"img", "aud"})
+"""Measures shown only where non-zero (images generated, seconds of audio transcribed)."""
+_DECIMAL = frozenset({"cost", "aud"})
 _PER = {"model": "perModel", "provider": "perProvider", "app": "perApp"}
 _NANO = Decimal("0.000000001")
 TOP = 20
@@ -55,11 +58,11 @@ def _num(x: Decimal | int) -> float | int:
 
 
 def _zero() -> dict[str, Any]:
-    return {"cost": Decimal(0), "req": 0, "tok": 0}
+    return {"cost": Decimal(0), "req": 0, "tok": 0, "img": 0, "aud": Decimal(0)}
 
 
 def _view(c: dict[str, Any]) -> dict[str, float | int]:
-    return {_MEASURES[m]: _num(c[m]) for m in _MEASURES}
+    return {_MEASURES[m]: _num(c[m]) for m in _MEASURES if m not in _SPARSE or c[m]}
 
 
 Counts = dict[str, Any]
@@ -89,7 +92,7 @@ class Tally:
                 measure, _, rest = attr.partition("|")
                 if measure not in _MEASURES or "N" not in value:
                     continue
-                amount: Any = Decimal(value["N"]) if measure == "cost" else int(value["N"])
+                amount: Any = Decimal(value["N"]) if measure in _DECIMAL else int(value["N"])
                 if not rest:
                     self.total[measure] += amount
                     bucket["c"][measure] += amount

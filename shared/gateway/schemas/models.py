@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,10 +14,12 @@ class PricingView(BaseModel):
     """USD per output token."""
     cached_input: float | None
     """USD per cached input token (the input price where the provider gives no discount)."""
-    unit: Literal["token"] = "token"
+    unit: Literal["token", "image", "minute"] = "token"
+    """What the prices are per: a token, an image (the model's default quality and size) or a minute of audio."""
     currency: Literal["USD"] = "USD"
-    per_million: dict[str, float]
-    """The catalog's prices, USD per million tokens, as the providers publish them."""
+    per_million: dict[str, Any]
+    """The catalog's price entry as the providers publish it: USD per million tokens, per
+    image (by quality and size) or per minute, with its source and date where given."""
 
 
 class ModelView(BaseModel):

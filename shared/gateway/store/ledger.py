@@ -72,6 +72,16 @@ def ledger_ms(started_at: float) -> int:
     return round(started_at * 1000)
 
 
+def _generated(record: UsageRecord) -> dict[str, int | Decimal]:
+    """What a request generated beyond tokens, only where it did (images, seconds of audio)."""
+    out: dict[str, int | Decimal] = {}
+    if record.images:
+        out["images"] = record.images
+    if record.audio_seconds:
+        out["audio_seconds"] = Decimal(str(round(record.audio_seconds, 3)))
+    return out
+
+
 def record_item(record: UsageRecord) -> dict[str, Any]:
     """The ledger item of one request, as stored (also logged in full when it cannot be stored)."""
     s = get_settings()
@@ -102,6 +112,7 @@ def record_item(record: UsageRecord) -> dict[str, Any]:
         "attempts": record.attempts,
         "created_at": at,
         "expires_at": int(record.started_at) + s.usage_ttl_days * 86400,
+        **_generated(record),
     }
 
 
@@ -116,6 +127,11 @@ def counters(
         "app": app or record.app_id or "Unknown",
     }
     amounts: dict[str, int | Decimal] = {"cost": record.cost.total, "req": 1, "tok": record.tokens}
+    generated = _generated(record)
+    if "images" in generated:
+        amounts["img"] = generated["images"]
+    if "audio_seconds" in generated:
+        amounts["aud"] = generated["audio_seconds"]
     out: dict[str, int | Decimal] = dict(amounts)
     for dim in dimensions:
         name = names[dim][:_MAX_NAME]

@@ -40,6 +40,9 @@ CAPABILITIES = {
     "json-mode",
     "reasoning",
     "prompt-caching",
+    "embeddings",
+    "images",
+    "audio_transcription",
 }
 ROUTERBENCH_COLUMNS = {
     "WizardLM/WizardLM-13B-V1.2",
@@ -176,7 +179,8 @@ def test_cached_input_never_exceeds_input(catalog: Catalog) -> None:
     for name, p in _all_pricings(catalog):
         if p.cached_input is not None:
             assert p.cached_input <= p.input, name
-        assert p.output >= p.input, name
+        # Embedding models have no output tokens (their output price is 0).
+        assert p.output >= p.input or catalog.model(name.split("@")[0]).embedding is not None, name
 
 
 def test_cache_write_only_on_anthropic_models(catalog: Catalog) -> None:
@@ -189,6 +193,8 @@ def test_cache_write_only_on_anthropic_models(catalog: Catalog) -> None:
 
 def test_tiers_follow_the_output_price_thresholds(catalog: Catalog) -> None:
     for m in catalog.models:
+        if "chat-completion" not in m.capabilities:
+            continue  # embeddings, images, transcription: not priced per output token
         out = m.pricing.output
         want = "cheap" if out <= 1 else "premium" if out >= 10 else "mid"
         assert m.tier == want, m.id
@@ -282,3 +288,45 @@ def test_multi_provider_models_keep_a_sensible_order(catalog: Catalog) -> None:
 def test_catalog_json_is_plain_json() -> None:
     raw = json.loads(CATALOG_PATH.read_text())
     assert set(raw) == {"prices_as_of", "sources", "providers", "models"}
+
+
+def test_every_embedding_image_and_transcription_model_has_an_adapter_and_a_dated_price():
+    from gateway.providers.registry import work_adapter_ids
+
+    catalog = get_catalog()
+    for kind in ("embeddings", "images", "audio_transcription"):
+        models = [m for m in catalog.models if kind in m.capabilities]
+        assert models, kind
+        for m in models:
+            assert "chat-completion" not in m.capabilities, m.id
+            assert m.pricing.source and m.pricing.source.startswith("https://"), m.id
+            assert m.pricing.as_of is not None, m.id
+            for s in m.providers:
+                assert catalog.providers[s.provider].adapter in work_adapter_ids(kind), (
+                    kind,
+                    m.id,
+                    s.provider,
+                )
+
+
+def test_a_named_deployment_can_serve_embeddings():
+    from gateway.catalog.models import merge_deployments
+
+    raw = json.loads(CATALOG_PATH.read_text())
+    merged = merge_deployments(
+        raw,
+        [
+            {
+                "id": "tei",
+                "base_url": "http://tei:8080/v1",
+                "models": [
+                    {"id": "bge-m3", "embedding": {"dimensions": 1024, "max_batch": 32}},
+                    "text-embedding-3-small",
+                ],
+            }
+        ],
+    )
+    catalog = Catalog.model_validate(merged)
+    bge = catalog.model("bge-m3")
+    assert bge.capabilities == ["embeddings"] and bge.embedding.max_batch == 32
+    assert [s.provider for s in catalog.model("text-embedding-3-small").providers] == ["openai", "tei"]

@@ -165,3 +165,127 @@ def test_a_bad_request_is_the_clients_400(case):
     adapter, _, fmt = case
     err = adapter.map_error(400, fmt.error(400, "bad field"), {})
     assert isinstance(err, InvalidRequestError) and err.status == 400 and "bad field" in err.message
+
+
+# --- Embeddings, images and transcription: every adapter of every endpoint kind ---------------
+
+WORK_SPECS = {
+    ("embeddings", "openai"): ["openai/text-embedding-3-small", "together/BAAI/bge-large-en-v1.5"],
+    ("embeddings", "mistral"): ["mistral/mistral-embed"],
+    ("embeddings", "gemini"): ["gemini/gemini-embedding-001"],
+    ("embeddings", "bedrock"): ["bedrock/amazon.titan-embed-text-v2:0", "bedrock/cohere.embed-english-v3"],
+    ("images", "openai"): ["openai/dall-e-3", "openai/gpt-image-1"],
+    ("images", "gemini"): ["gemini/gemini-2.5-flash-image"],
+    ("images", "bedrock"): ["bedrock/amazon.nova-canvas-v1:0", "bedrock/amazon.titan-image-generator-v2:0"],
+    ("audio_transcription", "openai"): ["openai/whisper-1", "openai/gpt-4o-transcribe"],
+    ("audio_transcription", "groq"): ["groq/whisper-large-v3"],
+}
+_ERRORS = {"openai": openai_format, "mistral": openai_format, "groq": openai_format, "gemini": gemini_format}
+WORK_CASES = [(kind, aid, spec) for (kind, aid), specs in sorted(WORK_SPECS.items()) for spec in specs]
+
+
+def test_every_registered_work_adapter_is_covered():
+    from gateway.providers.registry import work_adapter_ids
+
+    for kind in ("embeddings", "images", "audio_transcription"):
+        assert {aid for k, aid in WORK_SPECS if k == kind} == set(work_adapter_ids(kind)), kind
+
+
+def _work_adapter(kind: str, adapter_id: str) -> Any:
+    from gateway.providers import registry
+
+    get = {
+        "embeddings": registry.embedding_adapter,
+        "images": registry.image_adapter,
+        "audio_transcription": registry.transcription_adapter,
+    }[kind]
+    adapter = get(adapter_id)
+    assert adapter.id == adapter_id
+    return adapter
+
+
+def _ask(kind: str, t: Target) -> Any:
+    from gateway.providers.audio import AudioAsk
+    from gateway.providers.embeddings import EmbeddingBatch
+    from gateway.providers.images import ImageAsk
+
+    if kind == "embeddings":
+        return EmbeddingBatch(
+            ["first text", "second, longer text"] if t.model.embedding.max_batch > 1 else ["one"]
+        )
+    if kind == "images":
+        spec = t.model.image
+        return ImageAsk("A lighthouse", 1, spec.default_size, spec.default_quality)
+    from _audio import wav
+
+    return AudioAsk("a.wav", "audio/wav", wav(3.0), "json", {"language": "en"})
+
+
+def _simulate(kind: str, t: Target, preq: ProviderRequest) -> Any:
+    """What the simulator answers to the request the adapter built (the wire format round-trips)."""
+    from local.simulator import work_format as wf
+
+    if preq.operation:  # Bedrock InvokeModel: the transport hands over body and headers
+        body = json.loads(preq.kwargs["body"])
+        if kind == "embeddings":
+            answer, used = wf.bedrock_embeddings(t.upstream_model, body)
+            return {"body": answer, "headers": {"X-Amzn-Bedrock-Input-Token-Count": str(used)}}
+        return {"body": wf.bedrock_images(body), "headers": {}}
+    if kind == "embeddings":
+        return (
+            wf.gemini_embeddings(preq.json)
+            if "batchEmbedContents" in preq.url
+            else wf.openai_embeddings(preq.json)
+        )
+    if kind == "images":
+        return (
+            wf.gemini_image(preq.json)
+            if ":generateContent" in preq.url
+            else wf.openai_images(preq.json, "http://sim")
+        )
+    from gateway.media import duration
+
+    filename, data, _ = preq.files["file"]
+    answer, _ = wf.transcription(t.provider_id, t.upstream_model, preq.data, filename, duration.read(data)[1])
+    return answer
+
+
+@pytest.mark.parametrize(("kind", "adapter_id", "spec"), WORK_CASES, ids=[c[2] for c in WORK_CASES])
+def test_work_adapters_are_pure_and_round_trip_the_simulator(kind, adapter_id, spec):
+    adapter, t = _work_adapter(kind, adapter_id), target(spec)
+    ask = _ask(kind, t)
+    first, second = adapter.build_request(ask, t), adapter.build_request(ask, t)
+    assert isinstance(first, ProviderRequest) and first == second
+    assert bool(first.url) != bool(first.operation)  # HTTP or boto3, never both
+    body = _simulate(kind, t, first)
+    if kind == "embeddings":
+        out = adapter.parse_response(body, t)
+        assert len(out.vectors) == len(ask.inputs) and all(len(v) == 8 for v in out.vectors)
+        assert out.vectors[0] != out.vectors[-1] or len(ask.inputs) == 1
+        assert out.prompt_tokens is None or out.prompt_tokens > 0
+    elif kind == "images":
+        out = adapter.parse_response(body, t)
+        assert len(out.images) == 1 and out.images[0].b64_json
+    else:
+        out = adapter.parse_response(body, t, ask)
+        assert out.body["text"].startswith("Simulated transcript of a.wav (3.0 s)")
+        assert first.data["language"] == "en" and first.data["model"] == t.upstream_model
+
+
+@pytest.mark.parametrize(("kind", "adapter_id", "spec"), WORK_CASES, ids=[c[2] for c in WORK_CASES])
+def test_work_adapters_classify_errors_like_chat(kind, adapter_id, spec):
+    adapter = _work_adapter(kind, adapter_id)
+    fmt = _ERRORS.get(adapter_id, bedrock_format)
+    for status in (429, 500, 503, 401):
+        err = adapter.map_error(status, fmt.error(status, "boom"), {})
+        assert isinstance(err, UpstreamError) and err.retryable and err.status == 502
+    bad = adapter.map_error(400, fmt.error(400, "bad field"), {})
+    assert isinstance(bad, InvalidRequestError) and "bad field" in bad.message
+
+
+def test_malformed_work_answers_are_errors_not_empty_results():
+    for (kind, adapter_id), specs in WORK_SPECS.items():
+        adapter, t = _work_adapter(kind, adapter_id), target(specs[0])
+        args = (t, _ask(kind, t)) if kind == "audio_transcription" else (t,)
+        with pytest.raises((ValueError, KeyError, TypeError)):
+            adapter.parse_response({"unexpected": True}, *args)

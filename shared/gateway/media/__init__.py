@@ -1,0 +1,1 @@
+"""Uploaded media: multipart form parsing and audio durations read from file headers."""
