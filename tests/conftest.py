@@ -126,6 +126,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "HEALTH_CACHE_TTL_S": os.environ.get("HEALTH_CACHE_TTL_S", "1"),
         # The simulator answers in milliseconds; a short read timeout keeps the timeout faults fast.
         "PROVIDER_READ_TIMEOUT": os.environ.get("PROVIDER_READ_TIMEOUT", "1"),
+        # The whole session's free requests run on one stack: its gateway-wide free-tier cap
+        # would run out mid-run (the cap has its own tests: tests/adversarial/test_money_path.py).
+        "FREE_TIER_DAILY_CAP_USD": os.environ.get("FREE_TIER_DAILY_CAP_USD", "none"),
     }
     # Admin routes and JWT authentication (tests/integration/test_limits_*.py, test_keys_*.py).
     jwt_private, jwt_public = _rsa_pems()

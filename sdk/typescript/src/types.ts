@@ -148,6 +148,10 @@ export interface Spend {
   spendUsd: number;
   requests: number;
   tokens: number;
+  /** Images generated (present where any were). */
+  images?: number;
+  /** Seconds of audio transcribed (present where any were). */
+  audioSeconds?: number;
 }
 
 export interface Report {

@@ -176,6 +176,10 @@ class Spend(_Model):
     spendUsd: float
     requests: int
     tokens: int
+    images: int | None = None
+    """Images generated (present where any were)."""
+    audioSeconds: float | None = None
+    """Seconds of audio transcribed (present where any were)."""
 
 
 class HourlySpend(Spend):
