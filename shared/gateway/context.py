@@ -58,6 +58,8 @@ class RequestContext:
     tier: str | None = None
     """The catalog tier of the model that served."""
     dropped_params: list[str] = field(default_factory=list)
+    unknown_params: list[str] = field(default_factory=list)
+    """Fields outside the API that ``drop_params`` dropped when the body was read."""
     limit_headers: dict[str, str] = field(default_factory=dict)
     """Rate-limit windows and budget remaining, set at admission and updated at settlement."""
     store_calls: int = 0

@@ -42,5 +42,5 @@ async def route_auto(
 @router.post("/v1/chat/completions")
 async def create_chat_completion(request: Request) -> Response:
     ctx = await context(request)
-    body, routed = await route_auto(await read_body(request, ChatCompletionRequest), ctx)
+    body, routed = await route_auto(await read_body(request, ChatCompletionRequest, ctx.unknown_params), ctx)
     return await serve(body, ctx, **routed)
