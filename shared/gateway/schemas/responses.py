@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from gateway.schemas.chat import (
     NUMBER,
@@ -85,7 +85,8 @@ class ResponseCreateRequest(_Strict):
     include: list[str] | None = None
     """Accepted; nothing extra is included."""
     truncation: Literal["auto", "disabled"] | None = None
-    background: Literal[False] | None = None
+    background: StrictBool | None = None
+    """Only ``false``: background responses are not served."""
     user: str | None = None
     safety_identifier: str | None = Field(default=None, max_length=128)
     prompt_cache_key: str | None = Field(default=None, max_length=1024)
@@ -95,6 +96,13 @@ class ResponseCreateRequest(_Strict):
     provider: str | None = None
     fallbacks: list[str] | None = Field(default=None, max_length=5)
     drop_params: StrictBool | None = None
+
+    @field_validator("background")
+    @classmethod
+    def _not_in_background(cls, v: bool | None) -> bool | None:
+        if v:
+            raise ValueError("background responses are not supported by this gateway")
+        return v
 
 
 class OutputText(BaseModel):
@@ -196,3 +204,14 @@ class DeletedResponse(BaseModel):
     id: str
     object: Literal["response.deleted"] = "response.deleted"
     deleted: bool = True
+
+
+class ResponseStreamEvent(BaseModel):
+    """One event of a ``stream: true`` response (``gateway.responses.events``): its ``type``
+    (``response.created``, ``response.output_text.delta``, ..., ``error``), its place in the
+    stream, and the fields that type carries."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    sequence_number: int
