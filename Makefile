@@ -9,7 +9,7 @@ SAM := .tools/sam/bin/sam
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test tools sdk-ts unit integration contract openapi lint typecheck check validate iac build bench bench-router invoke key eval-router train-router profile-router clean help
+.PHONY: run test tools sdk-ts compat compat-tools unit integration contract openapi lint typecheck check validate iac build bench bench-router invoke key eval-router train-router profile-router clean help
 
 help:
 	@echo "make run          start the local stack on http://127.0.0.1:$${PORT:-3000} (DynamoDB + provider simulator)"
@@ -17,6 +17,7 @@ help:
 	@echo "make check        lint and type check only (ruff, ruff format, mypy --strict)"
 	@echo "make iac          checkov and cfn-lint (with the serverless rules) over template.yaml"
 	@echo "make unit         the unit tests alone (no sam build, no local stack)"
+	@echo "make compat       real client libraries (openai, langchain, litellm, Agents SDK, Node) against a local stack"
 	@echo "make openapi      write docs/openapi.json, generated from the pydantic schemas"
 	@echo "make contract     schemathesis against a local stack it starts (docs/RELIABILITY.md)"
 	@echo "make bench        gateway overhead, store round trips, cold start (docs/BENCHMARKS.md)"
@@ -55,6 +56,28 @@ sdk-ts: $(TS)/dist/.built
 	$(PYTHON) -m venv .tools/checkov
 	.tools/checkov/bin/pip install --quiet --disable-pip-version-check -r tools/iac/requirements.txt
 	touch $@
+
+# The compatibility suite's clients (tests/compat), pinned and installed apart from the gateway's
+# venv (their pins would fight ours): Python ones in .tools/compat, Node ones in .tools/compat-node
+# (npm ci from the committed lock), linked where the scripts are. Installed once, then cached.
+COMPAT_NODE := .tools/compat-node
+
+.tools/compat/.installed: tests/compat/requirements.txt
+	$(PYTHON) -m venv .tools/compat
+	.tools/compat/bin/pip install --quiet --disable-pip-version-check -r tests/compat/requirements.txt
+	touch $@
+
+$(COMPAT_NODE)/.installed: tests/compat/node/package.json tests/compat/node/package-lock.json
+	mkdir -p $(COMPAT_NODE)
+	cp tests/compat/node/package.json tests/compat/node/package-lock.json $(COMPAT_NODE)/
+	cd $(COMPAT_NODE) && npm ci --no-audit --no-fund --loglevel=error
+	ln -sfn ../../../$(COMPAT_NODE)/node_modules tests/compat/node/node_modules
+	touch $@
+
+compat-tools: .tools/compat/.installed $(COMPAT_NODE)/.installed
+
+compat: $(VENV)/.installed compat-tools
+	$(PY) -m pytest tests/compat -q
 
 run: $(VENV)/.installed
 	$(PY) -m local.stack

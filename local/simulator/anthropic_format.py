@@ -40,6 +40,9 @@ def parse(body: dict[str, Any]) -> Turn:
     turn.tool_choice = {"auto": "auto", "any": "required", "none": "none", "tool": choice.get("name")}.get(
         choice.get("type")
     )
+    fmt = (body.get("output_config") or {}).get("format") or {}
+    if fmt.get("type") == "json_schema":
+        turn.schema = fmt.get("schema") or {}
     return turn
 
 

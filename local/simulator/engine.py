@@ -38,6 +38,8 @@ class Turn:
     stop: list[str] = field(default_factory=list)
     images: int = 0
     """Image parts in the prompt, billed ``IMAGE_TOKENS`` each."""
+    schema: dict[str, Any] | None = None
+    """A JSON schema the answer must match (structured outputs); ``{}`` for plain JSON mode."""
 
 
 @dataclass
@@ -66,6 +68,53 @@ def _arguments(tool: dict[str, Any]) -> dict[str, Any]:
     props = params.get("properties") or {}
     required = params.get("required") or list(props)
     return {name: _placeholder(props.get(name, {})) for name in required}
+
+
+def instance(schema: dict[str, Any], root: dict[str, Any] | None = None, depth: int = 0) -> Any:
+    """A value that matches ``schema`` (the subset structured outputs use: types, properties,
+    required, items, enum, const, anyOf/oneOf/allOf, $ref into $defs/definitions)."""
+    root = schema if root is None else root
+    if depth > 12:
+        return None
+    if "$ref" in schema:
+        target: Any = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            target = target.get(part, {}) if part else target
+        return instance(target, root, depth + 1)
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf"):
+        if schema.get(key):
+            options = [o for o in schema[key] if o.get("type") != "null"] or schema[key]
+            return instance(options[0], root, depth + 1)
+    if schema.get("allOf"):
+        merged: dict[str, Any] = {}
+        for part in schema["allOf"]:
+            merged.update(part)
+        return instance(merged, root, depth + 1)
+    t = schema.get("type")
+    if isinstance(t, list):
+        t = next((x for x in t if x != "null"), "null")
+    if t == "object" or (t is None and "properties" in schema):
+        props = schema.get("properties") or {}
+        return {name: instance(sub, root, depth + 1) for name, sub in props.items()}
+    if t == "array":
+        items = schema.get("items") or {}
+        return [instance(items, root, depth + 1) for _ in range(max(1, int(schema.get("minItems") or 1)))]
+    if t == "string":
+        text = "Paris"
+        return text.ljust(int(schema.get("minLength") or 0), "x")
+    if t == "integer":
+        return int(schema.get("minimum", 1))
+    if t == "number":
+        return float(schema.get("minimum", 1.5))
+    if t == "boolean":
+        return True
+    if t == "null":
+        return None
+    return "x"
 
 
 def reply(turn: Turn) -> Reply:
@@ -98,7 +147,10 @@ def reply(turn: Turn) -> Reply:
         call = {"id": "call_" + digest[:20], "name": tool["name"], "arguments": json.dumps(_arguments(tool))}
         return Reply("", [], [call], "tool_calls", prompt_tokens, count_tokens(call["arguments"]) + 5, cached)
 
-    if last.get("role") == "tool":
+    if turn.schema is not None:
+        schema = turn.schema or {"type": "object", "properties": {"answer": {"type": "string"}}}
+        text = json.dumps(instance(schema))
+    elif last.get("role") == "tool":
         text = f"The tool answered: {last.get('text', '')[:200]}"
     else:
         snippet = " ".join(last.get("text", "").split()[:8])

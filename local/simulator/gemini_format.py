@@ -47,6 +47,9 @@ def parse(body: dict[str, Any]) -> Turn:
     turn.tool_choice = {"AUTO": "auto", "NONE": "none", "ANY": allowed[0] if allowed else "required"}.get(
         fcc.get("mode")
     )
+    config = body.get("generationConfig") or {}
+    if config.get("responseMimeType") == "application/json":
+        turn.schema = config.get("responseJsonSchema") or {}
     return turn
 
 

@@ -36,6 +36,11 @@ def parse_chat(body: dict[str, Any]) -> Turn:
     turn.tool_choice = choice["function"]["name"] if isinstance(choice, dict) else choice
     stop = body.get("stop")
     turn.stop = [stop] if isinstance(stop, str) else list(stop or [])
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        turn.schema = (fmt.get("json_schema") or {}).get("schema") or {}
+    elif fmt.get("type") == "json_object":
+        turn.schema = {}
     return turn
 
 

@@ -60,6 +60,8 @@ class RequestContext:
     dropped_params: list[str] = field(default_factory=list)
     overwritten: bool = False
     """Something before the completion path changed the request (a personality's defaults)."""
+    unknown_params: list[str] = field(default_factory=list)
+    """Fields outside the API that ``drop_params`` dropped when the body was read."""
     limit_headers: dict[str, str] = field(default_factory=dict)
     """Rate-limit windows and budget remaining, set at admission and updated at settlement."""
     store_calls: int = 0

@@ -43,6 +43,8 @@ async def route_auto(
 @router.post("/v1/chat/completions")
 async def create_chat_completion(request: Request) -> Response:
     ctx = await context(request)
-    body, ctx.overwritten = await personality.apply(await read_body(request, ChatCompletionRequest))
+    body, ctx.overwritten = await personality.apply(
+        await read_body(request, ChatCompletionRequest, ctx.unknown_params)
+    )
     body, routed = await route_auto(body, ctx)
     return await serve(body, ctx, **routed)

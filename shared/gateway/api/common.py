@@ -88,7 +88,10 @@ def validation_error(exc: ValidationError) -> InvalidRequestError:
     return InvalidRequestError(f"Invalid value for '{path}': {msg}", param=path or None, code="invalid_value")
 
 
-async def read_body(request: Request, model: type[M]) -> M:
+async def read_body(request: Request, model: type[M], unknown: list[str] | None = None) -> M:
+    """The body validated by ``model`` (400 naming the field, 413 over the limit). Given
+    ``unknown``, a body with ``drop_params: true`` loses the top-level fields ``model`` does not
+    know instead of being refused, and their names go into ``unknown``."""
     limit = get_settings().max_body_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -101,7 +104,26 @@ async def read_body(request: Request, model: type[M]) -> M:
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
+        if unknown is not None and any(e["type"] == "extra_forbidden" for e in exc.errors()):
+            lenient = _without_unknown(body, model, unknown)
+            if lenient is not None:
+                return lenient
         raise validation_error(exc) from None
+
+
+def _without_unknown(body: bytes, model: type[M], unknown: list[str]) -> M | None:
+    """With ``drop_params: true``, the body less its top-level fields the model does not know
+    (their names appended to ``unknown``); None when drop_params is not set."""
+    data = json.loads(body)
+    if not isinstance(data, dict) or data.get("drop_params") is not True:
+        return None
+    names = sorted(k for k in data if k not in model.model_fields)
+    try:
+        out = model.model_validate({k: v for k, v in data.items() if k not in names})
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+    unknown.extend(names)
+    return out
 
 
 def deadline(request: Request) -> float:
@@ -166,7 +188,8 @@ def gateway_headers(ctx: RequestContext, model: str, tier: str | None, cost: flo
         headers["x-gateway-tier"] = tier
     if cost is not None:
         headers["x-gateway-cost"] = f"{cost:.9f}".rstrip("0").rstrip(".") or "0"
-    if ctx.dropped_params:
-        headers["x-gateway-dropped-params"] = ",".join(ctx.dropped_params)
+    dropped = [*ctx.unknown_params, *ctx.dropped_params]
+    if dropped:
+        headers["x-gateway-dropped-params"] = ",".join(dropped)
     headers.update(ctx.limit_headers)
     return headers

@@ -41,6 +41,12 @@ from gateway.schemas.personalities import (
     PersonalityPatch,
 )
 from gateway.schemas.report import ReportQuery
+from gateway.schemas.responses import (
+    DeletedResponse,
+    ResponseCreateRequest,
+    ResponseObject,
+    ResponseStreamEvent,
+)
 from gateway.schemas.router import RoutedCompletion, RouterDecision, RouterProfiles, RouterRequest
 from gateway.schemas.wallet import BalanceView, FundRequest, InvoiceView, StatusQuery
 
@@ -103,6 +109,40 @@ OPERATIONS: tuple[Operation, ...] = (
         _COMPLETION_ERRORS,
         body=ChatCompletionRequest,
         stream=ChatCompletionChunk,
+    ),
+    Operation(
+        "post",
+        "/v1/responses",
+        "createResponse",
+        "An OpenAI response, JSON or its semantic SSE events (`stream: true`), served through the chat path.",
+        "completions",
+        "key",
+        ResponseObject,
+        _COMPLETION_ERRORS,
+        body=ResponseCreateRequest,
+        stream=ResponseStreamEvent,
+    ),
+    Operation(
+        "get",
+        "/v1/responses/{response_id}",
+        "retrieveResponse",
+        "A response stored by this key (`store`).",
+        "completions",
+        "key",
+        ResponseObject,
+        (*_AUTH_ERRORS, 404),
+        path_params=(("response_id", "The response's id (`resp_...`)."),),
+    ),
+    Operation(
+        "delete",
+        "/v1/responses/{response_id}",
+        "deleteResponse",
+        "Delete a response stored by this key.",
+        "completions",
+        "key",
+        DeletedResponse,
+        (*_AUTH_ERRORS, 404),
+        path_params=(("response_id", "The response's id (`resp_...`)."),),
     ),
     Operation(
         "post",

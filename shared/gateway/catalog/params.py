@@ -1,8 +1,20 @@
-"""Which optional parameters a target takes; refuse or drop the rest, never silently."""
+"""Which optional parameters a target takes; refuse or drop the rest, never silently.
+
+Three kinds of field never cost the client a 400, whatever the target:
+
+- ``CLIENT_ONLY``: fields that describe the client or hint at caching (``metadata``, ``user``,
+  ``store``, ...): a target that does not take them never sees them;
+- a value equal to OpenAI's documented default (``temperature: 1`` on a model with a fixed
+  temperature, ``n: 1``, ``service_tier: "auto"``): sending it changes nothing, so it is
+  accepted and not forwarded;
+- fields a target takes only on some models (``NEEDS_CAPABILITY``: ``reasoning_effort`` on
+  models with the ``reasoning`` capability) are refused or dropped on the others like any
+  unsupported field.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gateway.errors import InvalidRequestError, UnsupportedParamError
 
@@ -25,15 +37,62 @@ _ALWAYS = frozenset(
     }
 )
 
+CLIENT_ONLY = frozenset(
+    {
+        "metadata",
+        "safety_identifier",
+        "user",
+        "store",
+        "prompt_cache_key",
+        "prompt_cache_retention",
+        "prompt_cache_options",
+    }
+)
+"""About the client, or a caching hint: forwarded where the target takes it, else left out (never a 400)."""
+
+DEFAULTS: dict[str, tuple[Any, ...]] = {
+    "temperature": (1, 1.0),
+    "top_p": (1, 1.0),
+    "n": (1,),
+    "presence_penalty": (0, 0.0),
+    "frequency_penalty": (0, 0.0),
+    "parallel_tool_calls": (True,),
+    "logprobs": (False,),
+    "service_tier": ("auto", "default"),
+    "modalities": (["text"],),
+    "reasoning_effort": ("none",),
+}
+"""OpenAI's defaults: a field sent with one of these values is accepted by every target."""
+
+NEEDS_CAPABILITY = {"reasoning_effort": "reasoning", "verbosity": "reasoning"}
+"""A field a provider takes only on models with this catalog capability."""
+
+
+def accepted(target: Target) -> frozenset[str]:
+    base = target.provider.params if target.served.params is None else target.served.params
+    out = frozenset(base) - frozenset(target.model.unsupported_params)
+    return frozenset(
+        n for n in out if n not in NEEDS_CAPABILITY or NEEDS_CAPABILITY[n] in target.model.capabilities
+    )
+
+
+def _sent(request: ChatCompletionRequest) -> list[str]:
+    return sorted(n for n in request.model_fields_set - _ALWAYS if getattr(request, n) is not None)
+
+
+def _harmless(request: ChatCompletionRequest, name: str) -> bool:
+    return name in CLIENT_ONLY or getattr(request, name) in DEFAULTS.get(name, ())
+
 
 def unsupported(request: ChatCompletionRequest, target: Target) -> list[str]:
-    accepted = target.provider.params if target.served.params is None else target.served.params
-    accepted_set = frozenset(accepted) - frozenset(target.model.unsupported_params)
-    sent = request.model_fields_set - _ALWAYS
-    out = sorted(name for name in sent if getattr(request, name) is not None and name not in accepted_set)
-    if request.n is not None and request.n > 1 and "n" not in accepted_set and "n" not in out:
-        out.append("n")
-    return out
+    """The fields this target cannot take that the client must hear about (or have dropped)."""
+    takes = accepted(target)
+    return [n for n in _sent(request) if n not in takes and not _harmless(request, n)]
+
+
+def _left_out(request: ChatCompletionRequest, target: Target) -> list[str]:
+    takes = accepted(target)
+    return [n for n in _sent(request) if n not in takes and _harmless(request, n)]
 
 
 def check_output_limit(request: ChatCompletionRequest, target: Target) -> None:
@@ -62,6 +121,9 @@ def fit(
     """
     check_output_limit(request, target)
     names = unsupported(request, target)
+    quiet = _left_out(request, target)
+    if quiet:
+        request = request.model_copy(update=dict.fromkeys(quiet))
     if not names:
         return request, []
     if not drop:

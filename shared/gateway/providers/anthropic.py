@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096
 """``max_tokens`` sent when the client gives none (capped by the model's ``max_output_tokens``)."""
+THINKING_BUDGET = {"minimal": 1024, "low": 2048, "medium": 8192, "high": 16384, "xhigh": 24576, "max": 32768}
+"""``reasoning_effort`` -> extended thinking's ``budget_tokens`` (1,024 is Anthropic's minimum);
+``none`` sends no thinking. The budget is part of ``max_tokens``, so it is added to the answer's
+limit (within the model's ``max_output_tokens``)."""
+MIN_THINKING_BUDGET = 1024
 
 FINISH_REASONS = {
     "end_turn": "stop",
@@ -168,13 +173,27 @@ def _output_format(response_format: dict[str, Any] | None) -> dict[str, Any] | N
     )
 
 
+def _thinking(effort: str | None, limit: int, most: int) -> tuple[dict[str, Any] | None, int]:
+    """(the ``thinking`` field, ``max_tokens``) for a reasoning effort and the answer's limit."""
+    budget = THINKING_BUDGET.get(effort or "")
+    if budget is None:
+        return None, limit
+    budget = min(budget, most - 1)
+    if budget < MIN_THINKING_BUDGET:
+        return None, limit
+    return {"type": "enabled", "budget_tokens": budget}, min(most, limit + budget)
+
+
 def build_body(request: ChatCompletionRequest, target: Target) -> dict[str, Any]:
     limit = request.output_limit() or min(DEFAULT_MAX_TOKENS, target.model.max_output_tokens)
+    thinking, limit = _thinking(request.reasoning_effort, limit, target.model.max_output_tokens)
     body: dict[str, Any] = {
         "model": target.upstream_model,
         "max_tokens": limit,
         "messages": build_messages(request.messages),
     }
+    if thinking:
+        body["thinking"] = thinking
     if not body["messages"]:
         raise InvalidRequestError("Anthropic needs at least one user or assistant message", param="messages")
     system = C.system_text(request.messages)

@@ -53,6 +53,18 @@ GENERATION_FIELDS = {
     "frequency_penalty": "frequencyPenalty",
     "seed": "seed",
 }
+THINKING_BUDGET = {
+    "none": 0,
+    "minimal": 512,
+    "low": 1024,
+    "medium": 8192,
+    "high": 24576,
+    "xhigh": 32768,
+    "max": -1,
+}
+"""``reasoning_effort`` -> ``thinkingConfig.thinkingBudget`` (Gemini 2.5; -1 is dynamic, as much as needed)."""
+THINKING_LEVEL = {"none": "minimal", "minimal": "minimal", "low": "low", "medium": "medium"}
+"""``reasoning_effort`` -> ``thinkingConfig.thinkingLevel`` (Gemini 3; anything above is ``high``)."""
 _CONTEXT_MARKERS = (
     "input token count",
     "exceeds the maximum number of tokens",
@@ -150,8 +162,21 @@ def _tool_config(choice: str | dict[str, Any] | None) -> dict[str, Any] | None:
     return {"functionCallingConfig": {"mode": {"auto": "AUTO", "required": "ANY", "none": "NONE"}[choice]}}
 
 
-def _generation_config(request: ChatCompletionRequest) -> dict[str, Any]:
+def thinking_config(effort: str | None, upstream_model: str) -> dict[str, Any] | None:
+    if effort is None:
+        return None
+    if upstream_model.startswith("gemini-2"):
+        budget = THINKING_BUDGET[effort]
+        # 2.5 Pro cannot turn thinking off: its least is 128 tokens.
+        return {"thinkingBudget": 128 if budget == 0 and "-pro" in upstream_model else budget}
+    return {"thinkingLevel": THINKING_LEVEL.get(effort, "high")}
+
+
+def _generation_config(request: ChatCompletionRequest, upstream_model: str) -> dict[str, Any]:
     config: dict[str, Any] = {}
+    thinking = thinking_config(request.reasoning_effort, upstream_model)
+    if thinking is not None:
+        config["thinkingConfig"] = thinking
     for ours, theirs in GENERATION_FIELDS.items():
         value = getattr(request, ours)
         if value is not None:
@@ -169,7 +194,7 @@ def _generation_config(request: ChatCompletionRequest) -> dict[str, Any]:
     return config
 
 
-def build_body(request: ChatCompletionRequest) -> dict[str, Any]:
+def build_body(request: ChatCompletionRequest, upstream_model: str = "") -> dict[str, Any]:
     body: dict[str, Any] = {"contents": build_contents(request.messages)}
     system = C.system_text(request.messages)
     if system:
@@ -190,7 +215,7 @@ def build_body(request: ChatCompletionRequest) -> dict[str, Any]:
     tool_config = _tool_config(request.tool_choice) if request.tools else None
     if tool_config:
         body["toolConfig"] = tool_config
-    config = _generation_config(request)
+    config = _generation_config(request, upstream_model)
     if config:
         body["generationConfig"] = config
     return body
@@ -261,7 +286,7 @@ class GeminiAdapter:
         return ProviderRequest(
             url=f"{target.settings.base_url}/v1beta/models/{target.upstream_model}{method}",
             headers=headers,
-            json=build_body(request),
+            json=build_body(request, target.upstream_model),
             stream=bool(request.stream),
         )
 

@@ -20,11 +20,27 @@ if TYPE_CHECKING:
     from gateway.schemas import ChatCompletionChunk, ChatCompletionRequest
 
 
+# OpenAI's reasoning_effort -> Groq's (gpt-oss takes low, medium, high); None: not sent.
+REASONING_EFFORT = {
+    "minimal": "low",
+    "low": "low",
+    "medium": "medium",
+    "high": "high",
+    "xhigh": "high",
+    "max": "high",
+}
+
+
 class GroqAdapter(OpenAICompatAdapter):
     id = "groq"
+    message_extras = frozenset({"annotations", "refusal", "audio"})
 
     def build_body(self, request: ChatCompletionRequest, target: Target) -> dict[str, Any]:
         body = super().build_body(request, target)
+        if "reasoning_effort" in body:
+            effort = REASONING_EFFORT.get(body.pop("reasoning_effort"))
+            if effort:
+                body["reasoning_effort"] = effort
         for i, m in enumerate(body["messages"]):
             if "name" in m and m.get("role") != "function":
                 if not request.drop_params:

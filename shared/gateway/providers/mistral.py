@@ -35,6 +35,7 @@ def tool_call_id(original: str) -> str:
 class MistralAdapter(OpenAICompatAdapter):
     id = "mistral"
     renames: ClassVar[Mapping[str, str]] = {"seed": "random_seed", "max_completion_tokens": "max_tokens"}
+    message_extras = frozenset({"annotations", "refusal", "audio"})
 
     def build_body(self, request: ChatCompletionRequest, target: Target) -> dict[str, Any]:
         body = super().build_body(request, target)

@@ -55,10 +55,17 @@ class OpenAICompatAdapter:
     path = "/chat/completions"
     renames: ClassVar[Mapping[str, str]] = {}
     """Request fields the provider names differently (OpenAI name -> provider name)."""
+    message_extras: ClassVar[frozenset[str]] = frozenset({"annotations"})
+    """Fields of a round-tripped assistant message (``message.model_dump()``) the provider refuses."""
 
     def build_body(self, request: ChatCompletionRequest, target: Target) -> dict[str, Any]:
         body = request.model_dump(exclude_none=True, exclude=_GATEWAY_FIELDS)
         body["model"] = target.upstream_model
+        for m in body["messages"]:
+            for name in self.message_extras & m.keys():
+                del m[name]
+            if not m.get("audio"):  # null or {} from a round trip: no audio to refer to
+                m.pop("audio", None)
         if request.stream:
             # Always ask for usage: a streamed request is never billed at zero.
             body["stream_options"] = {**body.get("stream_options", {}), "include_usage": True}

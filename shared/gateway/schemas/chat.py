@@ -10,6 +10,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -101,11 +102,19 @@ _ROLE_RULES: dict[str, Any] = {
                     _present("content", _NOT_NULL),
                     _present("tool_calls", {"type": "array", "minItems": 1}),
                     _present("function_call", {"type": "object"}),
+                    _present("refusal", {"type": "string"}),
+                    _present("audio", {"type": "object"}),
                 ]
             },
         },
     ]
 }
+
+
+class AssistantAudio(BaseModel):
+    """A previous audio answer, referred to by id (``null`` or ``{}`` from a round trip is accepted)."""
+
+    id: str | None = None
 
 
 class Message(BaseModel):
@@ -117,6 +126,10 @@ class Message(BaseModel):
     tool_calls: list[ToolCall] | None = None
     tool_call_id: str | None = None
     function_call: FunctionCall | None = None
+    # What the openai SDK's ``message.model_dump()`` carries back on an assistant turn.
+    refusal: str | None = None
+    annotations: list[dict[str, Any]] | None = None
+    audio: AssistantAudio | None = None
 
     @model_validator(mode="after")
     def _check_role_fields(self) -> Message:
@@ -126,8 +139,9 @@ class Message(BaseModel):
             raise ValueError("a message with role 'function' needs name")
         if self.role in ("system", "developer", "user") and self.content is None:
             raise ValueError(f"a message with role '{self.role}' needs content")
-        if self.role == "assistant" and self.content is None and not (self.tool_calls or self.function_call):
-            raise ValueError("an assistant message needs content, tool_calls or function_call")
+        said = self.content is not None or self.refusal is not None or self.audio is not None
+        if self.role == "assistant" and not (said or self.tool_calls or self.function_call):
+            raise ValueError("an assistant message needs content, refusal, tool_calls or function_call")
         return self
 
     def text(self) -> str:
@@ -139,6 +153,85 @@ class Message(BaseModel):
         return "".join(
             p.get("text", "") for p in self.content if isinstance(p, dict) and p.get("type") == "text"
         )
+
+
+def tool_choice_object(v: dict[str, Any]) -> None:
+    """Raise ``ValueError`` unless ``v`` is ``{"type": "function", "function": {"name": str}}`` or
+    ``{"type": "allowed_tools", "allowed_tools": {"mode": "auto"|"required", "tools": [...]}}``."""
+    kind = v.get("type")
+    if kind == "function":
+        fn = v.get("function")
+        if set(v) != {"type", "function"} or not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
+            raise ValueError('a function tool_choice is {"type": "function", "function": {"name": "..."}}')
+    elif kind == "allowed_tools":
+        allowed = v.get("allowed_tools")
+        if (
+            set(v) != {"type", "allowed_tools"}
+            or not isinstance(allowed, dict)
+            or allowed.get("mode") not in ("auto", "required")
+            or not isinstance(allowed.get("tools"), list)
+            or not all(isinstance(t, dict) and t.get("type") == "function" for t in allowed["tools"])
+        ):
+            raise ValueError(
+                'allowed_tools is {"mode": "auto"|"required", "tools": [{"type": "function", "function": {"name": ...}}]}'
+            )
+    else:
+        raise ValueError(
+            "tool_choice objects have type 'function' or 'allowed_tools' (custom tools are not served)"
+        )
+
+
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
+Verbosity = Literal["low", "medium", "high"]
+MetadataKey = Annotated[str, Field(max_length=64)]
+MetadataValue = Annotated[str, Field(max_length=512)]
+Metadata = Annotated[dict[MetadataKey, MetadataValue], Field(max_length=16)]
+"""OpenAI's metadata: at most 16 pairs, keys up to 64 characters, values up to 512."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AudioOutput(_Strict):
+    """``audio``: the voice and format of a spoken answer (with ``modalities: ["text", "audio"]``)."""
+
+    format: Literal["wav", "aac", "mp3", "flac", "opus", "pcm16"]
+    voice: str | dict[str, str]
+
+
+class Prediction(_Strict):
+    """Predicted Output: text the answer is expected to repeat."""
+
+    type: Literal["content"]
+    content: str | list[dict[str, Any]]
+
+
+class ModerationConfig(_Strict):
+    model: str
+    policy: dict[str, Any] | None = None
+
+
+class PromptCacheOptions(_Strict):
+    mode: Literal["implicit", "explicit"] | None = None
+    ttl: Literal["30m"] | None = None
+
+
+class ApproximateLocation(_Strict):
+    city: str | None = None
+    country: str | None = None
+    region: str | None = None
+    timezone: str | None = None
+
+
+class UserLocation(_Strict):
+    type: Literal["approximate"]
+    approximate: ApproximateLocation
+
+
+class WebSearchOptions(_Strict):
+    search_context_size: Literal["low", "medium", "high"] | None = None
+    user_location: UserLocation | None = None
 
 
 class StreamOptions(BaseModel):
@@ -180,6 +273,21 @@ class ChatCompletionRequest(BaseModel):
     parallel_tool_calls: StrictBool | None = None
     functions: list[FunctionDef] | None = None
     function_call: str | dict[str, Any] | None = None
+    # Today's OpenAI fields (issue 15). catalog/params.py says which a target takes, maps or drops.
+    audio: AudioOutput | None = None
+    metadata: Metadata | None = None
+    modalities: list[Literal["text", "audio"]] | None = Field(default=None, min_length=1, max_length=2)
+    moderation: ModerationConfig | None = None
+    prediction: Prediction | None = None
+    prompt_cache_key: str | None = Field(default=None, max_length=1024)
+    prompt_cache_options: PromptCacheOptions | None = None
+    prompt_cache_retention: Literal["in_memory", "24h"] | None = None
+    reasoning_effort: ReasoningEffort | None = None
+    safety_identifier: str | None = Field(default=None, max_length=128)
+    service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None = None
+    store: StrictBool | None = None
+    verbosity: Verbosity | None = None
+    web_search_options: WebSearchOptions | None = None
     # Gateway extensions (the Lunar seed): force a provider, fall back to other models.
     provider: str | None = None
     fallbacks: list[str] | None = Field(default=None, max_length=5)
@@ -202,10 +310,30 @@ class ChatCompletionRequest(BaseModel):
 
     @field_validator("tool_choice")
     @classmethod
-    def _tool_choice_shape(cls, v: str | dict[str, Any] | None) -> str | dict[str, Any] | None:
+    def _tool_choice_shape(
+        cls, v: str | dict[str, Any] | None, info: ValidationInfo
+    ) -> str | dict[str, Any] | None:
         if isinstance(v, str) and v not in ("none", "auto", "required"):
             raise ValueError("tool_choice must be 'none', 'auto', 'required' or an object naming a function")
+        if isinstance(v, dict):
+            tool_choice_object(v)
+            tools: list[Tool] | None = info.data.get("tools")
+            if v["type"] == "function" and tools is not None:
+                name = v["function"]["name"]
+                if name not in {t.function.name for t in tools}:
+                    raise ValueError(f"it names function `{name}`, which is not in tools")
         return v
+
+    @model_validator(mode="after")
+    def _allowed_tools(self) -> ChatCompletionRequest:
+        choice = self.tool_choice
+        if isinstance(choice, dict) and choice.get("type") == "allowed_tools":
+            # Said the plain way every provider takes: only the listed tools, then the mode.
+            allowed = choice["allowed_tools"]
+            names = {(t.get("function") or {}).get("name") for t in allowed["tools"]}
+            self.tools = [t for t in self.tools or () if t.function.name in names] or None
+            self.tool_choice = allowed["mode"] if self.tools else "none"
+        return self
 
     def stop_list(self) -> list[str]:
         if self.stop is None:
@@ -222,6 +350,7 @@ class ResponseMessage(BaseModel):
     tool_calls: list[ToolCall] | None = None
     function_call: FunctionCall | None = None
     refusal: str | None = None
+    annotations: list[dict[str, Any]] | None = None
 
 
 class Choice(BaseModel):

@@ -30,6 +30,21 @@ OPENAI_PARAMS = {
     "functions",
     "function_call",
     "stream_options",
+    # Today's fields (issue 15), from the openai package's CompletionCreateParams.
+    "audio",
+    "metadata",
+    "modalities",
+    "moderation",
+    "prediction",
+    "prompt_cache_key",
+    "prompt_cache_options",
+    "prompt_cache_retention",
+    "reasoning_effort",
+    "safety_identifier",
+    "service_tier",
+    "store",
+    "verbosity",
+    "web_search_options",
 }
 CAPABILITIES = {
     "chat-completion",
