@@ -132,7 +132,7 @@ test: tools
 # The three virtualenvs install side by side: pip waits on downloads as much as on the CPU,
 # so on a fresh clone this saves about a minute of make test.
 tools:
-	$(MAKE) -j3 $(VENV)/.installed .tools/sam/.installed .tools/checkov/.installed
+	$(MAKE) -j4 $(VENV)/.installed .tools/sam/.installed .tools/checkov/.installed .tools/compat/.installed $(COMPAT_NODE)/.installed
 
 bench: build
 	$(PY) -m tools.bench
