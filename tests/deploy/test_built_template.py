@@ -168,7 +168,12 @@ def test_every_store_operation_in_the_code_is_known_to_the_policy_matrix():
 
 def test_streams_run_fifteen_minutes_and_buffered_calls_stay_short(cfn):
     functions, integrations, streaming = _functions(cfn), _integrations(cfn), _streaming(cfn)
-    assert streaming == {"ChatCompletionsFunction", "CompletionsFunction", "RouterFunction", "ResponsesFunction"}
+    assert streaming == {
+        "ChatCompletionsFunction",
+        "CompletionsFunction",
+        "RouterFunction",
+        "ResponsesFunction",
+    }
     for name, props in functions.items():
         assert _env(props)["FUNCTION_TIMEOUT_S"] == str(props["Timeout"]), name
     for name, integs in integrations.items():
