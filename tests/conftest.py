@@ -129,6 +129,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         # The whole session's free requests run on one stack: its gateway-wide free-tier cap
         # would run out mid-run (the cap has its own tests: tests/adversarial/test_money_path.py).
         "FREE_TIER_DAILY_CAP_USD": os.environ.get("FREE_TIER_DAILY_CAP_USD", "none"),
+        # ...and its demo key's free requests (schemathesis alone sends thousands); the wallet's
+        # tests give their keys a free tier of their own.
+        "FREE_TIER_REQUESTS": os.environ.get("FREE_TIER_REQUESTS", "100000000"),
     }
     # Admin routes and JWT authentication (tests/integration/test_limits_*.py, test_keys_*.py).
     jwt_private, jwt_public = _rsa_pems()
