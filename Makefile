@@ -125,9 +125,10 @@ check: lint typecheck
 # The quick checks first (code, then the template's checkov and cfn-lint), then the template's
 # validation and the build, then every test. pytest exits 5
 # when it collected nothing; make fails on any non-zero exit, so an empty run never passes.
+# Two workers (-n 2): the schemathesis run and the stacks' subprocesses leave a core idle otherwise.
 test: tools
 	$(MAKE) check iac build sdk-ts
-	$(PY) -m pytest tests -q
+	$(PY) -m pytest tests -q -n 2
 
 # The three virtualenvs install side by side: pip waits on downloads as much as on the CPU,
 # so on a fresh clone this saves about a minute of make test.

@@ -32,7 +32,7 @@ from gateway.api.openapi import OPERATIONS
 pytestmark = pytest.mark.integration
 
 SEED = int(os.environ.get("CONTRACT_SEED", "20261201"))
-MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "60"))
+MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "40"))
 MIN_CASES = 1000
 EXCLUDED = "positive_data_acceptance,unsupported_method,use_after_free"
 
