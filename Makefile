@@ -133,7 +133,18 @@ test: tools
 # The three virtualenvs install side by side: pip waits on downloads as much as on the CPU,
 # so on a fresh clone this saves about a minute of make test.
 tools:
-	$(MAKE) -j4 $(VENV)/.installed .tools/sam/.installed .tools/checkov/.installed .tools/compat/.installed $(COMPAT_NODE)/.installed
+	$(MAKE) -j4 $(VENV)/.installed .tools/sam/.installed .tools/checkov/.installed .tools/compat/.installed \
+		$(COMPAT_NODE)/.installed .tools/schemathesis/.installed
+
+# Schemathesis (tests/integration/test_contract.py) in its own Python 3.13 virtualenv where the
+# machine has one: CPython 3.11.7's ast module has a recursion-depth bug ("AST constructor
+# recursion depth mismatch") that crashes its generator now and then.
+PY313 := $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13.*/bin/python3.13) $(shell command -v python3.13))
+
+.tools/schemathesis/.installed: pyproject.toml
+	$(or $(PY313),$(PYTHON)) -m venv .tools/schemathesis
+	.tools/schemathesis/bin/pip install --quiet --disable-pip-version-check "schemathesis==4.32.5"
+	touch $@
 
 bench: build
 	$(PY) -m tools.bench
