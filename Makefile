@@ -107,7 +107,7 @@ openapi: $(VENV)/.installed
 	$(PY) -m gateway.api.openapi > docs/openapi.json
 
 # Schemathesis against a local stack of its own (it also runs inside `make test`).
-contract: $(VENV)/.installed
+contract: $(VENV)/.installed .tools/schemathesis/.installed
 	$(PY) -m pytest tests/integration/test_contract.py -q -s
 
 LINTED := shared functions local tools tests sdk/python
@@ -141,7 +141,7 @@ tools:
 # recursion depth mismatch") that crashes its generator now and then.
 PY313 := $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13.*/bin/python3.13) $(shell command -v python3.13))
 
-.tools/schemathesis/.installed: pyproject.toml
+.tools/schemathesis/.installed:
 	$(or $(PY313),$(PYTHON)) -m venv .tools/schemathesis
 	.tools/schemathesis/bin/pip install --quiet --disable-pip-version-check "schemathesis==4.32.5"
 	touch $@
