@@ -109,7 +109,7 @@ class _Connection(asyncio.Protocol):
         self.continued = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        self.transport = transport  # type: ignore[assignment]  # asyncio hands the base class; it is a socket transport
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data

@@ -37,7 +37,7 @@ def install() -> None:
     if getattr(DynamoDBBackend.transact_write_items, "_gateway_patched", False):
         return
     _replace(DynamoDBBackend, "transact_write_items", _transact_write_items())
-    DynamoDBBackend.transact_write_items._gateway_patched = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items._gateway_patched = True  # type: ignore[attr-defined]  # a marker on moto's function
     _speed()
 
 
@@ -179,7 +179,7 @@ def _speed() -> None:
     from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node, UpdateExpression
 
     parser = expressions.UpdateExpressionParser
-    make = parser.make.__func__  # type: ignore[attr-defined]
+    make = parser.make.__func__  # type: ignore[attr-defined]  # moto ships no stubs for its parser
     parsed: dict[str, Any] = {}
 
     def cached_make(cls: Any, expression_str: str) -> Any:

@@ -101,7 +101,7 @@ class Dispatcher:
             return
         await self._invoke_buffered(fn, module, route, params, scope, receive, send)
 
-    async def _invoke_buffered(self, fn, module, route, params, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+    async def _invoke_buffered(self, fn, module, route, params, scope, receive, send) -> None:  # type: ignore[no-untyped-def]  # ASGI callables, untyped in Starlette
         from urllib.parse import parse_qsl
 
         body = b""

@@ -147,7 +147,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         # Integration tests always run against the simulator, whatever keys the developer has set.
         if var.endswith(("_API_KEY", "_BASE_URL")) or var == "DYNAMODB_ENDPOINT_URL":
             env.pop(var)
-    log = open(tmp_path_factory.mktemp("stacklog") / "stack.log", "w")  # noqa: SIM115
+    log = open(tmp_path_factory.mktemp("stacklog") / "stack.log", "w")  # noqa: SIM115 - closed in the fixture's finally, after the stack exits
     proc = subprocess.Popen(
         [sys.executable, "-m", "local.stack"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )

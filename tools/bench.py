@@ -239,6 +239,10 @@ def main(argv: list[str] | None = None) -> None:
         "OPENAI_BASE_URL": simulator + "/openai/v1",
         "OPENAI_API_KEY": "sim-key",
         "POWERTOOLS_LOG_LEVEL": "ERROR",
+        # Thousands of requests with the demo key: neither its free tier nor the gateway's daily
+        # free-tier cap may run out mid-bench (LiteLLM has neither to check).
+        "FREE_TIER_REQUESTS": "100000000",
+        "FREE_TIER_DAILY_CAP_USD": "none",
     }
     stack = subprocess.Popen(
         [sys.executable, "-m", "local.stack"],

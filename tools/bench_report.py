@@ -50,14 +50,13 @@ def _store() -> tuple[str, dict[str, str]]:
     return url, names
 
 
-def _hour_item(pk: str, sk: str, hour: str, i: int, keys: set[str] | None = None) -> dict[str, Any]:
+def _hour_item(pk: str, sk: str, hour: str, i: int, *, apps: bool = True) -> dict[str, Any]:
     model, provider = MODELS[i % len(MODELS)]
     cost, req, tok = Decimal(i % 97 + 1) / Decimal(10_000), i % 5 + 1, (i % 5 + 1) * 700
     item: dict[str, Any] = {"pk": pk, "sk": sk, "hour": hour, "cost": cost, "req": req, "tok": tok}
-    for dim, name in (("model", model), ("provider", provider), ("app", f"app-{i % 4}")):
+    dims = [("model", model), ("provider", provider)] + ([("app", f"app-{i % 4}")] if apps else [])
+    for dim, name in dims:
         item.update({f"cost|{dim}|{name}": cost, f"req|{dim}|{name}": req, f"tok|{dim}|{name}": tok})
-    if keys:
-        item["keys"] = keys
     return item
 
 
@@ -131,26 +130,30 @@ def _seed_into(put: Any, n_keys: int, now: float) -> int:
     for n, k in enumerate(key_ids):
         for j, hour in enumerate(hours):
             put(_hour_item(f"KEY#{k}", f"HOUR#{hour}", hour, n + j))
-            written += 1
+            put(
+                {"pk": GATEWAY_PK, "sk": f"ACTIVE#{hour}#{k}", "hour": hour, "key_id": k}
+            )  # the active-key marker
+            written += 2
     for j, hour in enumerate(hours):
-        for shard, ks in shards.items():
-            put(_hour_item(GATEWAY_PK, f"HOUR#{hour}#{shard:02d}", hour, j, ks))
+        for shard in shards:
+            put(_hour_item(GATEWAY_PK, f"HOUR#{hour}#{shard:02d}", hour, j, apps=False))
             written += 1
     return written
 
 
 def run_memory(n_keys: int, concurrency: int) -> dict[str, Any]:
     from gateway.reports import builder
+    from gateway.store import reports as store
 
     memory, now = MemoryStore(), time.time()
     _seed_into(memory.put, n_keys, now)
-    real, builder.call = builder.call, memory.call
+    real, store.call = store.call, memory.call
     try:
         started = time.process_time()
         stats = asyncio.run(builder.build_scheduled(now, concurrency=concurrency))
         cpu_s = time.process_time() - started
     finally:
-        builder.call = real
+        store.call = real
     return {
         "store": "in memory (the builder's own cost)",
         "keys": n_keys,

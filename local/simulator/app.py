@@ -322,7 +322,7 @@ def gemini_routes(prefix: str) -> list[Route]:
 def bedrock_routes(prefix: str) -> list[Route]:
     f = bedrock_format
 
-    def handler(streaming: bool):  # type: ignore[no-untyped-def]
+    def handler(streaming: bool):  # type: ignore[no-untyped-def]  # a Starlette endpoint factory
         async def converse(request: Request) -> Response:
             return await serve(
                 request,

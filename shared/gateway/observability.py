@@ -60,6 +60,14 @@ def record_request(record: UsageRecord) -> None:
                 m.add_dimension(name=k, value=v)
 
 
+def failover(provider: str) -> None:
+    """Count one attempt that failed and handed the request to the next target (by provider)."""
+    if is_metrics_disabled():
+        return
+    with single_metric(name="Failovers", unit=MetricUnit.Count, value=1, namespace=metrics.namespace) as m:
+        m.add_dimension(name="provider", value=provider)
+
+
 def counters_dropped() -> None:
     """Count a request settled without its hourly counters (the store refused them; the charge landed)."""
     if is_metrics_disabled():
@@ -89,6 +97,7 @@ def unsettled() -> None:
 __all__ = [
     "MetricUnit",
     "counters_dropped",
+    "failover",
     "free_tier_spend",
     "lambda_handler",
     "logger",

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-SECRET_NAMES = ("GATEWAY_ADMIN_KEY", "LNBITS_API_KEY")
+SECRET_NAMES = ("GATEWAY_ADMIN_KEY", "LNBITS_API_KEY", "REPORT_LINK_SECRET")
 """The gateway's own secrets: each from ``<NAME>`` (local) or ``<NAME>_PARAM`` (SSM or Secrets Manager)."""
 DEFAULT_SATS_USD_RATE = Decimal("0.0004")
 HOLD_MARGIN_S = 90.0

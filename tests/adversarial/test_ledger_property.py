@@ -128,7 +128,7 @@ async def test_random_interleavings_keep_the_ledger_exact(gateway, seed):
     from gateway.payments.local import LocalBackend
     from gateway.store import accounts, keys, wallet
 
-    app = gateway.client._transport.app  # type: ignore[attr-defined]
+    app = gateway.client._transport.app  # type: ignore[attr-defined]  # httpx's ASGI transport keeps the app
     rng = random.Random(seed)
     run = Run(budgets=[BUDGETS[0]])
     plain, record = await keys.create("ledger", {"daily_budget_usd": BUDGETS[0], "free_requests": 0})

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.integration
 HI = [{"role": "user", "content": "Hello"}]
 
 
-def _chat(c, key: str, **body):  # type: ignore[no-untyped-def]
+def _chat(c, key: str, **body):
     return c.post("/v1/chat/completions", json={"messages": HI, **body}, headers={"x-api-key": key})
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from gateway.catalog import params
 from gateway.errors import GatewayError, UpstreamError, UpstreamTimeoutError, redact
-from gateway.observability import logger
+from gateway.observability import failover, logger
 from gateway.providers.registry import get_adapter
 from gateway.settings import get_settings
 from gateway.store import health
@@ -156,6 +156,10 @@ async def failed(attempt: Tried, exc: BaseException, failures: list[UpstreamErro
         )
         if exc.retryable and exc.provider:
             await health.record_failure(exc.provider)
+            try:
+                failover(exc.provider)
+            except Exception:  # a metric must never change what failover does
+                logger.warning("failover metric not emitted", exc_info=True)
         return exc.retryable
     raise exc
 

@@ -34,7 +34,7 @@ async def _open_holds() -> int:
     return (await accounts.get("k1")).open_holds
 
 
-async def test_success_settles_once_with_what_was_generated(env):  # noqa: F811
+async def test_success_settles_once_with_what_was_generated(env):  # noqa: F811 - env is the imported fixture
     ctx = _ctx("w1")
     plan = await _plan(ctx)
 
@@ -49,7 +49,7 @@ async def test_success_settles_once_with_what_was_generated(env):  # noqa: F811
     assert await _open_holds() == 0
 
 
-async def test_a_failing_target_fails_over_and_one_record_names_the_one_that_served(env):  # noqa: F811
+async def test_a_failing_target_fails_over_and_one_record_names_the_one_that_served(env):  # noqa: F811 - env is the imported fixture
     ctx = _ctx("w2")
     plan = await _plan(ctx, fallbacks=["gemini-2.5-flash-image"])
 
@@ -65,7 +65,7 @@ async def test_a_failing_target_fails_over_and_one_record_names_the_one_that_ser
 
 
 @pytest.mark.parametrize("failure", ["all_failed", "bug", "cancelled"])
-async def test_every_other_path_settles_once_as_an_error(env, failure):  # noqa: F811
+async def test_every_other_path_settles_once_as_an_error(env, failure):  # noqa: F811 - env is the imported fixture
     ctx = _ctx(f"w3-{failure}")
     plan = await _plan(ctx)
 
@@ -88,7 +88,7 @@ async def test_every_other_path_settles_once_as_an_error(env, failure):  # noqa:
     assert await _open_holds() == 0
 
 
-async def test_the_first_targets_refusal_is_the_clients_and_nothing_is_held(env):  # noqa: F811
+async def test_the_first_targets_refusal_is_the_clients_and_nothing_is_held(env):  # noqa: F811 - env is the imported fixture
     ctx = _ctx("w4")
 
     def check(target):
@@ -99,7 +99,7 @@ async def test_the_first_targets_refusal_is_the_clients_and_nothing_is_held(env)
     assert await _records("w4") == []
 
 
-async def test_the_capability_filter(env):  # noqa: F811
+async def test_the_capability_filter(env):  # noqa: F811 - env is the imported fixture
     with pytest.raises(InvalidRequestError) as err:
         await _plan(_ctx("w5"), model="gpt-4o-mini")
     assert err.value.code == "model_not_supported" and err.value.param == "model"
