@@ -116,7 +116,8 @@ class Dispatcher:
             resource=route.path,
             path_params=params,
             query=parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True),
-            headers=[(k.decode().lower(), v.decode()) for k, v in scope["headers"]],
+            headers=[(k.decode().lower(), v.decode()) for k, v in scope["headers"]]
+            + [("x-forwarded-proto", scope.get("scheme", "http"))],  # as API Gateway says https
             body=body,
             source_ip=(scope.get("client") or ("127.0.0.1",))[0],
         )

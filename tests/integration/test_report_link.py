@@ -24,11 +24,16 @@ def _link(stack, key: str) -> dict:
 
 
 def test_a_signed_link_opens_the_html_report_without_a_key(stack):
-    link = _link(stack, stack.api_key)
+    key = stack.new_key("linked")
+    stack.openai(api_key=key).chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+    )
+    link = _link(stack, key)
     assert link["object"] == "report_link" and "token=" in link["url"] and link["expires_at"]
     page = httpx.get(link["url"], timeout=30)  # no key: the link is the credential
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "<svg" in page.text and page.headers["cache-control"] == "private, no-store"
+    assert "<svg" in page.text and "gpt-4o-mini" in page.text  # the key's own report, charted
+    assert page.headers["cache-control"] == "private, no-store"
 
 
 def test_an_altered_or_expired_link_is_refused(stack):

@@ -247,12 +247,15 @@ def _budget_error(
     )
 
 
-async def _take_free_allowance(pid: str, usd: Decimal, now: float) -> bool:
-    """Count a free request's hold against the gateway-wide daily free-tier cap (False: no room).
+async def _take_free_allowance(pid: str, usd: Decimal, now: float) -> bool | None:
+    """Count a free request's hold against the gateway-wide daily free-tier cap: True when
+    counted, False when there is no room, None when there is no cap (nothing to count).
 
     Reports the day's free-tier spend as the metric ``FreeTierSpendUsd`` (its shard's count as
     if every shard stood there: the alarm on it fires as the first shard nears its share)."""
     cap = get_settings().self_serve.free_tier_daily_cap_usd
+    if cap is None:
+        return None
     expires = int(now) + 3 * 86400
     committed = await accounts.take_free_allowance(pid, accounts.day_of(now), usd, cap, expires)
     if committed is None:
@@ -317,7 +320,8 @@ async def hold(ctx: RequestContext, want: Reserve, targets: list[Target]) -> Adm
     retried = False
     while True:
         mode: accounts.Mode = "paid" if paid else "free"
-        if mode == "free" and not await _take_free_allowance(pid, usd, now):
+        allowance = await _take_free_allowance(pid, usd, now) if mode == "free" else None
+        if allowance is False:
             paid, why_paid = True, "The free tier's daily allowance for this gateway is used up"
             continue
         ask = accounts.Ask(
@@ -335,12 +339,13 @@ async def hold(ctx: RequestContext, want: Reserve, targets: list[Target]) -> Adm
             settings.hold_ttl_s,
             ledger_ms(ctx.started_at),
             targets[0].model.id,
+            allowance=bool(allowance),
         )
         try:
             account = await accounts.admit(ask)
             break
         except accounts.Refused as refused:
-            if mode == "free":
+            if allowance:
                 await accounts.give_back_free_allowance(pid, accounts.day_of(now), usd)
             error = _refusal(limits, usd, toks, refused.account, now, mode, why_paid)
             if not retried and refused.account.expired_holds(now):

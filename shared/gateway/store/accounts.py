@@ -114,19 +114,23 @@ class Hold:
     """When the request started (ms), as its ledger record is keyed: an expired hold's record and
     the request's own then collide, so only one of them is ever written."""
     model: str = ""
+    allowance: bool = False
+    """The hold was counted against the gateway-wide free-tier cap (settlement trues that up)."""
 
     def encode(self) -> str:
         return (
             f"{to_nano(self.usd)}|{to_nano(self.wallet_usd)}|{self.expires}|{self.day}|{self.tokens}|"
-            f"{self.minute}|{self.mode}|{self.ledger_ms}|{self.model}"
+            f"{self.minute}|{self.mode}|{self.ledger_ms}|{int(self.allowance)}|{self.model}"
         )
 
     @classmethod
     def decode(cls, request_id: str, raw: str) -> Hold:
-        usd, wallet, expires, day, tok, minute, mode, *rest = raw.split("|", 8)
+        usd, wallet, expires, day, tok, minute, mode, *rest = raw.split("|", 9)
         if mode not in ("free", "paid"):
             raise ValueError(f"hold {request_id} has an unknown mode {mode!r}")
-        ledger_ms, model = (int(rest[0]), rest[1]) if len(rest) == 2 else (0, "")
+        ledger_ms, allowance, model = (
+            (int(rest[0]), rest[1] == "1", rest[2]) if len(rest) == 3 else (0, False, "")
+        )
         return cls(
             request_id,
             Decimal(int(usd)) / NANO,
@@ -138,6 +142,7 @@ class Hold:
             "free" if mode == "free" else "paid",
             ledger_ms,
             model,
+            allowance,
         )
 
 
@@ -236,6 +241,7 @@ class Ask:
     hold_ttl_s: int = 120
     ledger_ms: int = 0
     model: str = ""
+    allowance: bool = False
 
 
 class Refused(Exception):
@@ -313,6 +319,7 @@ def _admit_kwargs(ask: Ask) -> dict[str, Any]:
         ask.mode,
         ask.ledger_ms,
         ask.model,
+        ask.allowance,
     )
     opened = e.n(_OPEN)
     adds = [

@@ -42,7 +42,7 @@ def _charges(
             hold_open=hold_open,
         )
     ]
-    if hold.mode == "free" and hold_open:
+    if hold.allowance and hold_open:
         # The gateway-wide free-tier count took the hold at admission: true it up to the cost.
         out.append(
             accounts.free_allowance_update(record.principal_id, hold.day, record.cost.total - hold.usd)
