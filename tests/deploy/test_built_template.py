@@ -398,7 +398,8 @@ def test_completion_concurrency_is_a_parameter_and_waf_is_optional_and_rate_limi
         if "RateBasedStatement" in r["Statement"]
     ]
     assert rates and rates[0]["AggregateKeyType"] == "IP"
-    assert any("/public/models" in json.dumps(r) for r in rates)  # every unauthenticated route is rate limited
+    # Every unauthenticated route is rate limited.
+    assert any("/public/models" in json.dumps(r) for r in rates)
     scope = json.dumps(rates[0]["ScopeDownStatement"])
     assert "/v1/keys" in scope and "POST" in scope
     (assoc,) = _of_type(cfn, "AWS::WAFv2::WebACLAssociation").values()
