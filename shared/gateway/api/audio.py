@@ -25,6 +25,7 @@ from gateway.accounting.admission import Reserve
 from gateway.accounting.usage import RawUsage
 from gateway.api.common import context, gateway_headers, validation_error
 from gateway.api.route_table import APIRouter
+from gateway.catalog import params
 from gateway.completion import work
 from gateway.errors import InvalidRequestError, PayloadTooLargeError, UnsupportedParamError
 from gateway.media import duration, multipart
@@ -91,21 +92,8 @@ def fit(body: TranscriptionRequest, target: Target) -> tuple[dict[str, str | lis
             "`timestamp_granularities` needs `response_format: verbose_json`.",
             param="timestamp_granularities",
         )
-    out: dict[str, str | list[str]] = {}
-    dropped: list[str] = []
-    for name in _OPTIONAL:
-        value = getattr(body, name)
-        if value is None:
-            continue
-        if name not in spec.params:
-            if not body.drop_params:
-                raise UnsupportedParamError(
-                    f"`{name}` is not supported by {where}. Remove it, or set `drop_params: true`.",
-                    param=name,
-                )
-            dropped.append(name)
-            continue
-        out[name] = [str(v) for v in value] if isinstance(value, list) else str(value)
+    kept, dropped = params.take_optional(body, _OPTIONAL, spec.params, where)
+    out = {k: [str(v) for v in value] if isinstance(value, list) else str(value) for k, value in kept.items()}
     return out, dropped
 
 

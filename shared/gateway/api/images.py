@@ -30,6 +30,7 @@ from gateway.accounting.admission import Reserve
 from gateway.accounting.usage import RawUsage
 from gateway.api.common import context, gateway_headers, read_body
 from gateway.api.route_table import APIRouter
+from gateway.catalog import params
 from gateway.completion import work
 from gateway.errors import GatewayError, InvalidRequestError, UnsupportedParamError
 from gateway.providers.images import Generated, ImageAsk
@@ -105,20 +106,8 @@ def fit(body: ImageRequest, target: Target) -> tuple[ImageAsk, list[str]]:
                 param="response_format",
             )
         response_format, dropped = "b64_json", ["response_format"]
-    extra = {}
-    for name in _EXTRA:
-        value = getattr(body, name)
-        if value is None:
-            continue
-        if name not in spec.params:
-            if not body.drop_params:
-                raise UnsupportedParamError(
-                    f"`{name}` is not supported by {where}. Remove it, or set `drop_params: true`.",
-                    param=name,
-                )
-            dropped.append(name)
-            continue
-        extra[name] = value
+    extra, also_dropped = params.take_optional(body, _EXTRA, spec.params, where)
+    dropped += also_dropped
     ask = ImageAsk(body.prompt, body.n, size, quality, response_format, extra, body.user)
     if response_format == "b64_json":
         width, height = (int(x) for x in size.split("x"))

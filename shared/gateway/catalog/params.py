@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from gateway.errors import InvalidRequestError, UnsupportedParamError
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from gateway.catalog.targets import Target
     from gateway.schemas import ChatCompletionRequest
 
@@ -134,3 +136,27 @@ def fit(
             param=names[0],
         )
     return request.model_copy(update=dict.fromkeys(names)), names
+
+
+def take_optional(
+    body: Any, names: tuple[str, ...], takes: Collection[str], where: str
+) -> tuple[dict[str, Any], list[str]]:
+    """The optional fields of a non-chat ``body`` (images, audio) that are set and that the
+    target ``takes``, and the names of those it does not take, dropped when the body says
+    ``drop_params`` and otherwise refused with a 400 naming the first."""
+    kept: dict[str, Any] = {}
+    dropped: list[str] = []
+    for name in names:
+        value = getattr(body, name)
+        if value is None:
+            continue
+        if name in takes:
+            kept[name] = value
+        elif body.drop_params:
+            dropped.append(name)
+        else:
+            raise UnsupportedParamError(
+                f"`{name}` is not supported by {where}. Remove it, or set `drop_params: true`.",
+                param=name,
+            )
+    return kept, dropped

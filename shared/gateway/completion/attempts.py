@@ -81,16 +81,25 @@ def order(targets: list[Target], cooling: frozenset[str]) -> list[Target]:
 
 async def attempts(plan: Plan, ctx: RequestContext) -> AsyncIterator[Attempt]:
     """Each attempt in failover order, counted on ``ctx``, until the failover deadline."""
-    settings = get_settings()
-    margin = settings.stream_settle_margin_s
     fits = []
     for target in order(plan.targets, plan.cooling):
         try:
             fits.append((target, *params.fit(plan.request, target, drop=bool(plan.request.drop_params))))
         except GatewayError:
             continue
+    async for i, left, share in paced([target for target, _, _ in fits], ctx):
+        target, fitted, dropped = fits[i]
+        yield Attempt(target, get_adapter(target.provider.adapter), fitted, dropped, left, share)
+
+
+async def paced(targets: list[Target], ctx: RequestContext) -> AsyncIterator[tuple[int, float, float]]:
+    """The failover pacing every endpoint shares: for each target in turn, its index, the time
+    left before the failover deadline and the attempt's share of it, after a jittered backoff
+    when its provider was already tried; counted on ``ctx``; stops at the deadline."""
+    settings = get_settings()
+    margin = settings.stream_settle_margin_s
     tried: dict[str, int] = {}
-    for i, (target, fitted, dropped) in enumerate(fits):
+    for i, target in enumerate(targets):
         left = ctx.time_left(margin)
         if left <= 0:
             return
@@ -100,8 +109,7 @@ async def attempts(plan: Plan, ctx: RequestContext) -> AsyncIterator[Attempt]:
             left = ctx.time_left(margin)
         tried[target.provider_id] = retry + 1
         ctx.attempts += 1
-        share = budget(left, len(fits) - i, settings.attempt_floor_s)
-        yield Attempt(target, get_adapter(target.provider.adapter), fitted, dropped, left, share)
+        yield i, left, budget(left, len(targets) - i, settings.attempt_floor_s)
 
 
 def timed_out(attempt: Tried) -> UpstreamTimeoutError:
@@ -172,4 +180,4 @@ def malformed(provider: str, exc: Exception) -> UpstreamError:
     )
 
 
-__all__ = ["Attempt", "Tried", "attempts", "backoff", "budget", "failed", "malformed", "order"]
+__all__ = ["Attempt", "Tried", "attempts", "backoff", "budget", "failed", "malformed", "order", "paced"]

@@ -23,7 +23,7 @@ from gateway.accounting.pricing import Cost
 from gateway.accounting.usage import RawUsage
 from gateway.catalog.models import get_catalog
 from gateway.catalog.targets import resolve
-from gateway.completion.attempts import backoff, budget, failed, malformed, order
+from gateway.completion.attempts import failed, malformed, order, paced
 from gateway.completion.settle import settle_admission
 from gateway.errors import AllProvidersFailedError, GatewayError, UpstreamError
 from gateway.providers import transport
@@ -153,23 +153,12 @@ async def _run(
 ) -> tuple[Target, Done[T]]:
     """Chat's failover policy (``completion.attempts``): healthy targets first, each attempt a
     share of the time left before the function's deadline, a jittered backoff on a retry."""
-    settings = get_settings()
-    margin = settings.stream_settle_margin_s
     failures: list[UpstreamError] = []
-    tried: dict[str, int] = {}
     targets = order(plan.targets, plan.cooling)
-    for i, target in enumerate(targets):
-        left = ctx.time_left(margin)
-        if left <= 0:
-            break
-        retry = tried.get(target.provider_id, 0)
-        if retry:
-            await asyncio.sleep(min(backoff(retry), left / 4))
-            left = ctx.time_left(margin)
-        tried[target.provider_id] = retry + 1
-        ctx.attempts += 1
+    async for i, left, share in paced(targets, ctx):
+        target = targets[i]
         ctx.provider = target.provider_id
-        attempt = WorkAttempt(target, left, budget(left, len(targets) - i, settings.attempt_floor_s))
+        attempt = WorkAttempt(target, left, share)
         try:
             async with asyncio.timeout(attempt.budget):
                 done = await call(attempt)
