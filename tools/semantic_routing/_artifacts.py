@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gateway.semantic_routing._bundle import SCHEMA_VERSION, ModelProfile, centroids_digest
+from gateway.semantic_routing._subclusters import ARRAYS_NAME, JSON_NAME, Refinement
 
 if TYPE_CHECKING:
     import numpy as np
@@ -55,15 +56,50 @@ def write_arrays(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
 
 
 def profiles_document(
-    centroids: np.ndarray, embedding: str, profiles: Iterable[ModelProfile]
+    centroids: np.ndarray, embedding: str, profiles: Iterable[ModelProfile], subclusters_sha256: str = ""
 ) -> dict[str, Any]:
-    return {
+    """A profiles.json; ``subclusters_sha256`` names the refinement any sub-cluster errors
+    were counted against (left out when there is none, as before refinements existed)."""
+    head: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "embedding": embedding,
         "num_clusters": int(centroids.shape[0]),
         "centroids_sha256": centroids_digest(centroids),
-        "models": {p.model: p.to_json() for p in sorted(profiles, key=lambda p: p.model)},
     }
+    if subclusters_sha256:
+        head["subclusters_sha256"] = subclusters_sha256
+    return {**head, "models": {p.model: p.to_json() for p in sorted(profiles, key=lambda p: p.model)}}
+
+
+def write_subclusters(
+    directory: Path, refinement: Refinement, centroids: np.ndarray, fitted: Mapping[str, Any]
+) -> None:
+    """subclusters.json and .npz for ``refinement`` under ``centroids``; with nothing refined,
+    remove them (the router then runs unrefined). ``fitted`` records how it was chosen."""
+    if not refinement.centroids:
+        remove_subclusters(directory)
+        return
+    write_arrays(directory / ARRAYS_NAME, {f"cluster_{p}": c for p, c in refinement.centroids.items()})
+    write_json(
+        directory / JSON_NAME,
+        {
+            "schema_version": SCHEMA_VERSION,
+            "centroids_sha256": centroids_digest(centroids),
+            "subclusters_sha256": refinement.digest,
+            "prior_strength": refinement.prior_strength,
+            "clusters": {
+                str(p): {"num_subclusters": n, "temperature": refinement.temperature[p]}
+                for p, n in refinement.sizes.items()
+            },
+            "fitted": dict(fitted),
+        },
+    )
+
+
+def remove_subclusters(directory: Path) -> None:
+    """Drop a refinement: it belongs to the centroids and profiles it was fitted with."""
+    for name in (JSON_NAME, ARRAYS_NAME):
+        (directory / name).unlink(missing_ok=True)
 
 
 def upsert_profile(path: Path, profile: ModelProfile) -> dict[str, Any]:

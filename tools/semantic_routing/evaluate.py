@@ -48,11 +48,9 @@ if TYPE_CHECKING:
 
 
 def uniroute_predicted_error(router: UniRouter, x: np.ndarray, models: Sequence[str]) -> np.ndarray:
-    """``(n, M)`` predicted errors: the same cluster weights and profiles route_embedding uses."""
-    import numpy as np
-
-    psi = np.asarray([router.profiles[m].cluster_error for m in models])
-    return router.batch_cluster_weights(x) @ psi.T
+    """``(n, M)`` predicted errors: the same cluster weights, sub-cluster weights and profiles
+    route_embedding uses."""
+    return router.batch_predicted_error(x, models)
 
 
 def _folds(data: RouterBenchData, n: int = 5) -> list[list[int]]:
@@ -146,6 +144,9 @@ def evaluate(
             "assignment": router.config.assignment,
             "num_clusters": router.config.num_clusters,
             "temperature": router.config.temperature,
+            "subclusters": {str(p): n for p, n in router.refinement.sizes.items()},
+            "subcluster_temperature": {str(p): t for p, t in router.refinement.temperature.items()},
+            "subcluster_prior_strength": router.refinement.prior_strength,
         },
         "cost_range_usd": [min(c for c, _ in singles), max(c for c, _ in singles)],
         "best_single_model": {

@@ -23,7 +23,12 @@ profiles every model column (or the ``--model`` ones) of a RouterBench-format CS
 recorded outcomes on a seeded ``profile`` part of its rows (``_dataset.PROFILE_FRACTIONS``)
 and saves the split beside the artifacts (``split.<csv stem>.json``) so that
 ``tools.semantic_routing.evaluate`` scores only the held-out rest. On the clusters'
-own training CSV the validation split is used, as at training.
+own training CSV the validation split is used, as at training. Written into the shipped
+profiles.json, it also refits the sub-clusters (``_refine_select``): a top-level cluster the
+profile rows cover densely may be split, by cross-validation on those rows alone.
+
+Either way, a model whose graded prompts land in a refined cluster also gets its error per
+sub-cluster there, shrunk toward its error in the cluster.
 
 Where profiles go: ``--out``, else ``ROUTING_PROFILES_PATH`` (the overlay the gateway reads
 beside its shipped profiles), else the shipped ``profiles.json``. The gateway re-reads
@@ -49,8 +54,9 @@ import httpx
 
 from gateway.semantic_routing._assign import hard_assign
 from gateway.semantic_routing._bundle import ARTIFACTS_DIR, ModelProfile
+from gateway.semantic_routing._subclusters import Refinement
 from gateway.semantic_routing.uniroute import UniRouter
-from tools.semantic_routing._artifacts import profiles_document, write_json
+from tools.semantic_routing._artifacts import profiles_document, write_json, write_subclusters
 from tools.semantic_routing._dataset import (
     PROFILE_FRACTIONS,
     SPLIT_SEED,
@@ -61,6 +67,8 @@ from tools.semantic_routing._dataset import (
 )
 from tools.semantic_routing._embeddings import embed_texts
 from tools.semantic_routing._fit import cluster_error
+from tools.semantic_routing._refine import count_in_refinement
+from tools.semantic_routing._refine_select import KMEANS_SEED, select_and_fit
 from tools.semantic_routing.grading import grade_task
 from tools.semantic_routing.validation_set import VALIDATION_SET, Item, from_csv, load
 
@@ -123,8 +131,9 @@ def build_profile(
     date: str,
     cache_dir: Path | None = None,
 ) -> tuple[ModelProfile, list[int]]:
-    """Per-cluster error over the graded outcomes (shipped centroids and prior), and the
-    number of graded prompts in each cluster."""
+    """Per-cluster error over the graded outcomes (shipped centroids and prior; per
+    sub-cluster too where they land in a refined cluster), and the number of graded prompts
+    in each cluster."""
     import numpy as np
 
     graded = [o for o in outcomes if o.correct is not None]
@@ -139,9 +148,18 @@ def build_profile(
     labels = hard_assign(x, router.centroids)
     correct = np.asarray([[1.0 if o.correct else 0.0] for o in graded])
     k = router.config.num_clusters
-    errors = cluster_error(labels, correct, k, router.config.profile_prior_strength)[0]
+    psi = cluster_error(labels, correct, k, router.config.profile_prior_strength)
+    sub = count_in_refinement(router.refinement, x, labels, correct, psi)
     counts = np.bincount(labels, minlength=k).tolist()
-    profile = ModelProfile(model, tuple(float(e) for e in errors), mean_cost_usd, SOURCE, len(graded), date)
+    profile = ModelProfile(
+        model,
+        tuple(float(e) for e in psi[0]),
+        mean_cost_usd,
+        SOURCE,
+        len(graded),
+        date,
+        {p: tuple(float(e) for e in errors[0]) for p, errors in sub.items()},
+    )
     return profile, [int(c) for c in counts]
 
 
@@ -177,24 +195,42 @@ def wilson(correct: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def write_profiles(path: Path, router: UniRouter, profiles: Sequence[ModelProfile]) -> None:
+def write_profiles(
+    path: Path, router: UniRouter, profiles: Sequence[ModelProfile], refinement: Refinement | None = None
+) -> list[str]:
     """Add or replace entries in a profiles.json; a missing file (an overlay) is created
-    for the router's centroids."""
+    for the router's centroids. Sub-cluster errors belong to ``refinement`` (default: the
+    router's); entries counted under another one lose theirs (they fall back to their
+    cluster's error) and are returned by name."""
+    refinement = router.refinement if refinement is None else refinement
     if path.is_file():
         document = json.loads(path.read_text(encoding="utf-8"))
         if document.get("centroids_sha256") != router.centroids_sha256:
             raise SystemExit(f"{path} was counted against other centroids; refusing to mix them")
     else:
         document = profiles_document(router.centroids, router.config.embedding, [])
+    models: dict[str, Any] = document["models"]
+    stale = []
+    if document.get("subclusters_sha256", "") != refinement.digest:
+        for name, entry in models.items():
+            if entry.pop("subcluster_error", None) is not None:
+                stale.append(name)
     for p in profiles:
         if len(p.cluster_error) != document["num_clusters"]:
             raise ValueError(
                 f"profile has {len(p.cluster_error)} clusters, {path} has {document['num_clusters']}"
             )
-        document["models"][p.model] = p.to_json()
-    document["models"] = dict(sorted(document["models"].items()))
+        models[p.model] = p.to_json()
+    refined = any("subcluster_error" in e for e in models.values())
+    head = {k: v for k, v in document.items() if k not in ("subclusters_sha256", "models")}
+    document = {
+        **head,
+        **({"subclusters_sha256": refinement.digest} if refined else {}),
+        "models": dict(sorted(models.items())),
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     write_json(path, document)
+    return sorted(set(stale) - {p.model for p in profiles})
 
 
 def default_out(artifacts: Path) -> Path:
@@ -291,6 +327,17 @@ def offline(args: argparse.Namespace) -> dict[str, Any]:
     k, prior = router.config.num_clusters, router.config.profile_prior_strength
     errors = cluster_error(labels, fit.correct, k, prior)
     counts = np.bincount(labels, minlength=k).tolist()
+    out = args.out or default_out(args.artifacts)
+    # The sub-clusters ship beside the shipped profiles and are refitted only with them: a
+    # profile written to an overlay is counted under the refinement the gateway already has.
+    refit = out.resolve() == (args.artifacts / "profiles.json").resolve()
+    refinement, selection = router.refinement, None
+    if refit:
+        others = [p.mean_cost_usd for name, p in router.profiles.items() if name not in models]
+        refined, selection = select_and_fit(router, fit, x, max(others, default=0.0))
+        refinement, sub = refined.refinement, refined.errors
+    else:
+        sub = count_in_refinement(refinement, x, labels, fit.correct, errors)
     source = f"{Path(args.from_csv).name} {split_note}"
     profiles = [
         ModelProfile(
@@ -300,6 +347,7 @@ def offline(args: argparse.Namespace) -> dict[str, Any]:
             source,
             len(fit),
             args.date,
+            {p: tuple(float(e) for e in cells[j]) for p, cells in sub.items()},
         )
         for j, m in enumerate(models)
     ]
@@ -308,6 +356,7 @@ def offline(args: argparse.Namespace) -> dict[str, Any]:
         "rows_profiled": len(fit),
         "split": split_note,
         "graded_per_cluster": counts,
+        "subclusters": {str(p): n for p, n in refinement.sizes.items()},
         "models": {
             p.model: {
                 "accuracy": round(float(fit.correct[:, j].mean()), 4),
@@ -317,9 +366,13 @@ def offline(args: argparse.Namespace) -> dict[str, Any]:
             for j, p in enumerate(profiles)
         },
     }
+    if selection is not None:
+        report["refinement"] = selection
     if not args.dry_run:
-        out = args.out or default_out(args.artifacts)
-        write_profiles(out, router, profiles)
+        if refit:
+            fitted = {"from": source, "rows": len(fit), "date": args.date, "kmeans_seed": KMEANS_SEED}
+            write_subclusters(args.artifacts, refinement, router.centroids, fitted)
+        report["subcluster_errors_dropped"] = write_profiles(out, router, profiles, refinement)
         report["written_to"] = str(out)
     return report
 

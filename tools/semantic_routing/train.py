@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.semantic_routing._bundle import ARTIFACTS_DIR, SCHEMA_VERSION, ModelProfile
 from gateway.semantic_routing.embed import EmbeddingSpec
-from tools.semantic_routing._artifacts import profiles_document, write_arrays, write_json
+from tools.semantic_routing._artifacts import profiles_document, remove_subclusters, write_arrays, write_json
 from tools.semantic_routing._curves import default_cost_weights, router_points, single_model_points, summarize
 from tools.semantic_routing._dataset import (
     SPLIT_FRACTIONS,
@@ -41,6 +41,7 @@ from tools.semantic_routing._dataset import (
 )
 from tools.semantic_routing._embeddings import embed_texts
 from tools.semantic_routing._pipeline import PRIOR_STRENGTH, VARIANTS, FittedRouter, fit_router
+from tools.semantic_routing._select import N_FOLDS, one_standard_error, rotation_folds
 
 if TYPE_CHECKING:
     import numpy as np
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
 DEFAULT_EMBEDDING = "wordllama:128"
 DEFAULT_KS = (2, 3, 4, 6, 8, 12, 16, 24, 32, 48)
 KMEANS_SEED = 7
-N_FOLDS = 5
 PROFILE_SOURCE = "routerbench_0shot_train.csv validation split"
 SHIPPABLE = ("soft", "learned_map")
 
@@ -60,20 +60,13 @@ def area_of(router: FittedRouter, x: np.ndarray, data: RouterBenchData) -> float
     return summarize(points, single_model_points(data.correct, data.cost_usd)).area
 
 
-def _folds(data: RouterBenchData, rows: Sequence[int]) -> list[list[int]]:
-    shares = {f"f{i}": 1.0 / N_FOLDS for i in range(N_FOLDS)}
-    pool = data.subset(rows)
-    parts = stratified_split(pool.sample_ids, pool.eval_names, shares, seed=SPLIT_SEED + 1)
-    return [[rows[i] for i in parts[f"f{i}"]] for i in range(N_FOLDS)]
-
-
 def cross_validate(
     data: RouterBenchData, x: np.ndarray, pool: Sequence[int], ks: Sequence[int], variants: Sequence[str]
 ) -> list[dict[str, Any]]:
     """Mean and per-rotation deferral area of every (K, variant), plus the Zero router's."""
     import numpy as np
 
-    folds = _folds(data, pool)
+    folds = rotation_folds(data, pool)
     results: dict[tuple[int, str], list[float]] = {(k, v): [] for k in ks for v in variants}
     zero: list[float] = []
     for r in range(N_FOLDS):
@@ -104,25 +97,15 @@ def cross_validate(
 
 
 def choose(sweep: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The one-standard-error rule over the shippable variants (soft, learned_map): the
-    simplest configuration whose mean area is within one standard error (of its paired
-    per-rotation difference) of the best mean area.
+    """The one-standard-error rule (_select.one_standard_error) over the shippable variants
+    (soft, learned_map).
 
-    Simplest means soft before learned_map (K x d more parameters), then smaller K. With
-    ~20 configurations scored on ~1.8k prompts the top mean is partly selection noise; the
-    rule ships a model whose lead over a simpler one was measured, not a lucky peak. ``hard``
+    Simplest means soft before learned_map (K x d more parameters), then smaller K. ``hard``
     is reported but not a candidate of its own: it is the T = 0 point of soft's
     temperature fit, which picks it when validation says so.
     """
-    import numpy as np
-
     rows = [r for r in sweep if r["k"] is not None and r["variant"] in SHIPPABLE]
-    top = max(rows, key=lambda r: r["cv_area"])
-    for r in sorted(rows, key=lambda r: (SHIPPABLE.index(r["variant"]), r["k"])):
-        diff = np.asarray(top["folds"]) - np.asarray(r["folds"])
-        if diff.mean() <= diff.std(ddof=1) / np.sqrt(len(diff)):
-            return r
-    return top
+    return one_standard_error(rows, lambda r: (SHIPPABLE.index(r["variant"]), r["k"]))
 
 
 def build_artifacts(
@@ -240,6 +223,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         for name, content in build_artifacts(data, x, split, fitted, embedding, args.date).items():
             (write_arrays if name.endswith(".npz") else write_json)(args.out / name, content)
+        # Sub-clusters were fitted under the previous centroids and counted with the previous
+        # profiles; `profile --from-csv` refits them after this (make train-router).
+        remove_subclusters(args.out)
         report["written_to"] = str(args.out)
     json.dump(report, sys.stdout, indent=1)
     print()

@@ -80,6 +80,7 @@ def _profiles() -> dict[str, Any]:
                 "date": p.date,
                 "mean_cost_usd": p.mean_cost_usd,
                 "cluster_error": list(p.cluster_error),
+                "subcluster_error": {str(k): list(e) for k, e in sorted(p.subcluster_error.items())},
             }
         )
     return {
@@ -87,6 +88,7 @@ def _profiles() -> dict[str, Any]:
         "embedding": r.config.embedding,
         "num_clusters": r.config.num_clusters,
         "assignment": r.config.assignment,
+        "subclusters": {str(k): n for k, n in r.refinement.sizes.items()},
         "data": data,
     }
 

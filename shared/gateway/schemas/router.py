@@ -70,6 +70,9 @@ class RouterDecisionView(BaseModel):
     candidates: list[RouterCandidate]
     cluster_weights: list[float]
     """The prompt's weight on each cluster of the router."""
+    subcluster_weights: dict[str, list[float]] = Field(default_factory=dict)
+    """Refined cluster (by index) -> the prompt's weight on each of its sub-clusters, given
+    that cluster; a refined cluster's error is read from them. Empty without a refinement."""
 
 
 class RouterDecision(RouterDecisionView):
@@ -93,6 +96,9 @@ class RouterProfile(BaseModel):
     date: str
     mean_cost_usd: float
     cluster_error: list[float]
+    subcluster_error: dict[str, list[float]] = Field(default_factory=dict)
+    """Refined cluster -> the error in each of its sub-clusters, where this profile was
+    counted in them; elsewhere the cluster's error holds."""
 
 
 class RouterProfiles(BaseModel):
@@ -100,6 +106,8 @@ class RouterProfiles(BaseModel):
     embedding: str
     num_clusters: int
     assignment: str
+    subclusters: dict[str, int] = Field(default_factory=dict)
+    """Refined cluster -> its number of sub-clusters."""
     data: list[RouterProfile]
 
 

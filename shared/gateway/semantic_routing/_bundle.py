@@ -4,9 +4,12 @@
   softmax with a temperature, or the ``learned_map``), the profile prior, tier thresholds.
 - ``router.npz``: ``centroids`` (K, d) and, for the learned map, ``map_weight`` (K, d) and
   ``map_bias`` (K,).
-- ``profiles.json``: per model its per-cluster error rates and mean cost per request.
-  It names the sha256 of the centroids it was measured against: a profile is only
-  meaningful for the clustering it was counted in.
+- ``profiles.json``: per model its per-cluster error rates and mean cost per request, and,
+  for a model counted under a refinement (``_subclusters.py``), its error per sub-cluster of
+  each refined parent. It names the sha256 of the centroids it was measured against (and of
+  the sub-centroids, when any entry has sub-cluster errors): a profile is only meaningful
+  for the clustering it was counted in.
+- ``subclusters.json``, ``subclusters.npz``: the optional refinement (``_subclusters.py``).
 - ``split.json``: the sample_ids of the training data's train / validation / test split,
   so evaluation can hold out exactly the test rows. Not read at serving time.
 """
@@ -16,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,15 +56,24 @@ class ModelProfile:
     source: str
     validation_size: int
     date: str
+    #: Refined parent cluster -> the model's error in each of its sub-clusters. A parent
+    #: missing here (or every parent, for a model profiled without a refinement) means the
+    #: parent's error holds in all of its sub-clusters.
+    subcluster_error: Mapping[int, tuple[float, ...]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "cluster_error": [round(e, 6) for e in self.cluster_error],
             "mean_cost_usd": self.mean_cost_usd,
             "source": self.source,
             "validation_size": self.validation_size,
             "date": self.date,
         }
+        if self.subcluster_error:
+            out["subcluster_error"] = {
+                str(p): [round(e, 6) for e in cells] for p, cells in sorted(self.subcluster_error.items())
+            }
+        return out
 
 
 def centroids_digest(centroids: np.ndarray) -> str:
@@ -117,12 +129,29 @@ def load_arrays(directory: Path, config: RouterConfig) -> dict[str, np.ndarray]:
     return arrays
 
 
-def parse_profiles(raw: Mapping[str, Any], num_clusters: int, digest: str) -> dict[str, ModelProfile]:
-    """Validated profiles; raises RoutingArtifactError naming the first bad entry."""
+def _subcluster_errors(entry: Mapping[str, Any]) -> dict[int, tuple[float, ...]]:
+    return {
+        int(p): tuple(float(e) for e in cells) for p, cells in dict(entry.get("subcluster_error", {})).items()
+    }
+
+
+def parse_profiles(
+    raw: Mapping[str, Any],
+    num_clusters: int,
+    digest: str,
+    subclusters: Mapping[int, int] | None = None,
+    subclusters_digest: str = "",
+) -> dict[str, ModelProfile]:
+    """Validated profiles; raises RoutingArtifactError naming the first bad entry.
+
+    ``subclusters`` (refined parent -> sub-cluster count) and ``subclusters_digest`` describe
+    the loaded refinement; sub-cluster errors must have been counted against it.
+    """
     if raw.get("centroids_sha256") != digest:
         raise RoutingArtifactError(
             "profiles.json was measured against other centroids; re-profile or retrain"
         )
+    sizes = dict(subclusters or {})
     out: dict[str, ModelProfile] = {}
     for model, entry in dict(raw.get("models", {})).items():
         try:
@@ -134,6 +163,7 @@ def parse_profiles(raw: Mapping[str, Any], num_clusters: int, digest: str) -> di
                 source=str(entry["source"]),
                 validation_size=int(entry["validation_size"]),
                 date=str(entry["date"]),
+                subcluster_error=_subcluster_errors(entry),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise RoutingArtifactError(f"profiles.json: model {model!r}: {exc!r}") from exc
@@ -141,6 +171,16 @@ def parse_profiles(raw: Mapping[str, Any], num_clusters: int, digest: str) -> di
             raise RoutingArtifactError(
                 f"profiles.json: model {model!r}: need {num_clusters} errors in [0, 1]"
             )
+        if profile.subcluster_error and raw.get("subclusters_sha256") != subclusters_digest:
+            raise RoutingArtifactError(
+                "profiles.json: sub-cluster errors were counted against other sub-clusters; re-profile"
+            )
+        for p, cells in profile.subcluster_error.items():
+            if len(cells) != sizes.get(p) or not all(0.0 <= e <= 1.0 for e in cells):
+                raise RoutingArtifactError(
+                    f"profiles.json: model {model!r}: cluster {p} is not refined into {len(cells)} "
+                    "sub-clusters, or an error is outside [0, 1]"
+                )
         if profile.mean_cost_usd < 0:
             raise RoutingArtifactError(f"profiles.json: model {model!r}: negative cost")
         out[model] = profile
@@ -154,5 +194,12 @@ def read_profiles_document(path: Path) -> dict[str, Any]:
     return _read_json(path)
 
 
-def load_profiles(directory: Path, num_clusters: int, digest: str) -> dict[str, ModelProfile]:
-    return parse_profiles(_read_json(directory / "profiles.json"), num_clusters, digest)
+def load_profiles(
+    directory: Path,
+    num_clusters: int,
+    digest: str,
+    subclusters: Mapping[int, int] | None = None,
+    subclusters_digest: str = "",
+) -> dict[str, ModelProfile]:
+    raw = _read_json(directory / "profiles.json")
+    return parse_profiles(raw, num_clusters, digest, subclusters, subclusters_digest)

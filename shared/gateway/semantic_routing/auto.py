@@ -30,7 +30,7 @@ from gateway.errors import InvalidRequestError, NoProfileError
 from gateway.settings import get_settings
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from gateway.catalog.models import Catalog, ModelInfo
     from gateway.context import RequestContext
@@ -58,6 +58,8 @@ class Decision:
     method: Method
     cost_weight: float
     cluster_weights: tuple[float, ...]
+    subcluster_weights: Mapping[int, tuple[float, ...]] = field(default_factory=dict)
+    """Refined cluster -> P(sub-cluster | prompt, cluster); empty without a refinement."""
     candidates: tuple[CandidateScore, ...] = ()
     """UniRoute's scores, best first (empty for tier routing)."""
     models: dict[str, str] = field(default_factory=dict)
@@ -84,6 +86,9 @@ class Decision:
                 for c in self.candidates
             ],
             "cluster_weights": [round(w, 6) for w in self.cluster_weights],
+            "subcluster_weights": {
+                str(p): [round(w, 6) for w in ws] for p, ws in self.subcluster_weights.items()
+            },
         }
 
     def headers(self) -> dict[str, str]:
@@ -190,17 +195,18 @@ def _decide(messages: list[dict[str, Any]], models: Sequence[str] | None, cost_w
         else servable_candidates(catalog, settings, router)
     )
     embedding = get_embedder(router.config.embedding).embed(text_from_messages(messages))
-    weights = router.cluster_weights(embedding)
+    weights, sub = router.cluster_weights(embedding), router.subcluster_weights(embedding)
     difficulty = predicted_difficulty(weights, router.profiles, router.config.tier_reference_models)
     tier = tier_for_difficulty(difficulty, router.config.tier_thresholds)
     if explicit or len(candidates) >= 2:
-        routing = score_candidates(weights, router.profiles, list(candidates), cost_weight)
+        routing = score_candidates(weights, router.profiles, list(candidates), cost_weight, sub)
         return Decision(
             model=candidates[routing.selected_model],
             tier=tier,
             method="uniroute",
             cost_weight=routing.cost_weight,
             cluster_weights=routing.cluster_weights,
+            subcluster_weights=routing.subcluster_weights,
             candidates=routing.candidates,
             models=candidates,
             reason=(
@@ -215,6 +221,7 @@ def _decide(messages: list[dict[str, Any]], models: Sequence[str] | None, cost_w
         method="tier",
         cost_weight=float(cost_weight),
         cluster_weights=weights,
+        subcluster_weights=sub,
         reason=(
             f"fewer than 2 servable models have a routing profile, so the prompt's complexity "
             f"tier ({tier}, predicted from its clusters) picked {source}"

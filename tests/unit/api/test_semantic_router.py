@@ -17,7 +17,7 @@ from gateway.app import create_app
 from gateway.context import Principal, RequestContext
 from gateway.schemas import ChatCompletionRequest
 from gateway.schemas.router import RouterRequest
-from gateway.semantic_routing import ARTIFACTS_DIR
+from gateway.semantic_routing import ARTIFACTS_DIR, default_router
 
 ROOT = Path(__file__).resolve().parents[3]
 CODE = [{"role": "user", "content": "Write a Python function that returns the n-th Fibonacci number."}]
@@ -132,6 +132,10 @@ async def test_decision_is_among_servable_current_models_and_explains_itself(cli
     assert {c["model"] for c in d["candidates"]} == CURRENT  # no retired RouterBench model
     assert d["candidates"][0]["model"] == d["selected_model"] in CURRENT
     assert sum(d["cluster_weights"]) == pytest.approx(1, abs=1e-5)
+    # Per refined cluster, the prompt's sub-cluster weights (none are shipped refined today).
+    assert {k: len(w) for k, w in d["subcluster_weights"].items()} == {
+        str(k): n for k, n in default_router().refinement.sizes.items()
+    }
     first = d["candidates"][0]
     assert set(first) == {"model", "profile", "predicted_error", "cost_usd", "normalized_cost", "score"}
     assert [c["score"] for c in d["candidates"]] == sorted(c["score"] for c in d["candidates"])
@@ -226,6 +230,10 @@ async def test_profiles_say_whether_they_are_servable(client):
     body = (await client.get("/v1/router/profiles")).json()
     by_model = {p["model"]: p for p in body["data"]}
     assert set(by_model) >= CURRENT and body["embedding"].startswith("wordllama")
+    sizes = {str(k): n for k, n in default_router().refinement.sizes.items()}
+    assert body["subclusters"] == sizes
+    for p in body["data"]:  # sub-cluster errors only under refined clusters, one per sub-cluster
+        assert {k: len(e) for k, e in p["subcluster_error"].items()}.items() <= sizes.items()
     for name in CURRENT:
         assert by_model[name]["servable"] is True and by_model[name]["not_servable_because"] is None
         assert by_model[name]["validation_size"] > 0 and by_model[name]["source"]
@@ -234,8 +242,6 @@ async def test_profiles_say_whether_they_are_servable(client):
 
 
 async def test_a_new_profile_is_routed_to_on_the_next_request(client, env, tmp_path):
-    from gateway.semantic_routing import default_router
-
     overlay = tmp_path / "profiles.json"
     env(ROUTING_PROFILES_PATH=str(overlay), MISTRAL_API_KEY="sk-test")
     before = (await _decide(client, cost_weight=0)).json()
