@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -177,36 +178,66 @@ print(json.dumps({{"import_ms": (t1 - t0) * 1000, "first_event_ms": (t2 - t1) * 
 def _lambda_python() -> str | None:
     """The Lambda runtime's Python (template: python3.13) where this machine has it."""
     import glob
-    import shutil
 
     found = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.13.*/bin/python3.13")))
     return found[-1] if found else shutil.which("python3.13")
 
 
-def cold_start(env: dict[str, str], key: str, runs: int = 7) -> dict:
+def _tree_at(rev: str) -> Path:
+    """The package and the functions as of ``rev`` (``git archive``) in a temporary folder."""
+    tree = Path(tempfile.mkdtemp(prefix="cold-start-"))
+    archive = subprocess.run(
+        ["git", "archive", rev, "shared", "functions"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
+def cold_start(env: dict[str, str], key: str, runs: int = 7, against: tuple[str, ...] = ()) -> dict:
     """Median cold start, two ways: the built GatewayLayer under the runtime's Python (as
     deployed: layer bytecode, Lambda wheels), when ``sam build`` has run and python3.13 is
-    here; and the development virtualenv, always."""
-    fn = str(ROOT / "functions" / "chat_completions")
-    setups = {"dev_venv": (sys.executable, str(ROOT / "shared"))}
+    here; and the development virtualenv, always. ``against``: git revisions whose package
+    and chat function are timed the same way in the development virtualenv, interleaved run
+    by run with this tree, so drift on a shared machine hits all alike."""
+    fn = "functions/chat_completions"
+    setups = {"dev_venv": (sys.executable, ROOT)}
+    for rev in against:
+        setups[f"dev_venv@{rev}"] = (sys.executable, _tree_at(rev))
+    # Every tree with its bytecode compiled, as the layer ships it (-B below writes nothing).
+    for _, tree in setups.values():
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(tree / "shared"), str(tree / fn)],
+            capture_output=True,
+            check=True,
+        )
     layer = ROOT / ".aws-sam" / "build" / "GatewayLayer" / "python"
     py313 = _lambda_python()
     # The layer is built for Lambda's arm64: on another machine its binaries do not load.
     same_arch = any(layer.glob(f"pydantic_core/*{platform.machine()}*.so"))
+    codes = {
+        name: (python, _COLD.format(pkg=str(tree / "shared"), fn=str(tree / fn), body=BODY, key=key))
+        for name, (python, tree) in setups.items()
+    }
     if layer.is_dir() and py313 and same_arch:
-        setups["built_layer_python3.13"] = (py313, str(layer))
-    out: dict = {"runs": runs}
-    for name, (python, pkg) in setups.items():
-        code = _COLD.format(pkg=pkg, fn=fn, body=BODY, key=key)
-        samples = []
-        for _ in range(runs):
-            # -B: nothing written, so every run reads exactly what the package ships.
+        codes["built_layer_python3.13"] = (
+            py313,
+            _COLD.format(pkg=str(layer), fn=str(ROOT / fn), body=BODY, key=key),
+        )
+    samples: dict[str, list[dict]] = {name: [] for name in codes}
+    for _ in range(runs):
+        for name, (python, code) in codes.items():
+            # -B: nothing written, so every run reads exactly what the tree ships.
             run = subprocess.run(
                 [python, "-B", "-c", code], env=env, capture_output=True, text=True, check=True
             )
-            samples.append(json.loads(run.stdout.strip().splitlines()[-1]))
+            samples[name].append(json.loads(run.stdout.strip().splitlines()[-1]))
+    for name, (_, tree) in setups.items():
+        if name != "dev_venv":
+            shutil.rmtree(tree, ignore_errors=True)
+    out: dict = {"runs": runs}
+    for name, xs in samples.items():
         out[name] = {
-            k: round(statistics.median(s[k] for s in samples), 1)
+            k: round(statistics.median(x[k] for x in xs), 1)
             for k in ("import_ms", "first_event_ms", "total_ms")
         }
     return out
@@ -223,6 +254,14 @@ def main(argv: list[str] | None = None) -> None:
         help="only the end-to-end overhead (no cold start, in-process or report benches)",
     )
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--cold-against",
+        action="append",
+        default=[],
+        metavar="REV",
+        help="also time the cold start of this git revision's package, side by side (repeatable)",
+    )
+    parser.add_argument("--cold-runs", type=int, default=7, help="fresh interpreters per cold-start tree")
     args = parser.parse_args(argv)
 
     port, sim_port = _free_port(), _free_port()
@@ -310,7 +349,9 @@ def main(argv: list[str] | None = None) -> None:
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_DISABLED": "true",
             }
-            results["cold_start"] = cold_start(cold_env, info["demo_key"])
+            results["cold_start"] = cold_start(
+                cold_env, info["demo_key"], args.cold_runs, tuple(args.cold_against)
+            )
             # Each in a fresh interpreter: they configure the gateway package their own way.
             for name, module in (
                 ("own_work_in_process", "tools.bench_inprocess"),
