@@ -240,7 +240,7 @@ def _random_case(rng) -> tuple[dict, list[tuple[str, dict]]]:
     fast path applies itself, sometimes what it must leave to moto (a key or indexed
     attribute, a path twice, a missing or mistyped value, an empty set, a number it does not
     read, a clause twice, an item past the size limit, a failed condition)."""
-    attrs = ["a", "b", "c", "n", "s", "ss", "pk", "gsi", "big"]
+    attrs = ["a", "b", "c", "n", "s", "ss", "pk", "gsi", "big", "d.e", "é"]
     item = {**_K}
     for attr in rng.sample(attrs[:6], rng.randint(0, 6)):
         item[attr] = rng.choice(
