@@ -197,30 +197,32 @@ _CALLS: list[tuple[str, dict]] = [
 ]
 
 
-def _replay(account: str) -> list[tuple[int, object]]:
+def _dispatch(account: str, op: str, body: dict) -> tuple[int, object]:
+    """One call straight into moto's DynamoDB handler, as the local server makes it."""
     import json
 
     from moto.core.request import Request
     from moto.dynamodb.responses import DynamoHandler
 
-    out = []
-    for op, body in _CALLS:
-        headers = {
-            "content-type": "application/x-amz-json-1.0",
-            "x-amz-target": f"DynamoDB_20120810.{op}",
-            "x-moto-account-id": account,
-            "host": "localhost",
-        }
-        request = Request.from_primitives("POST", "http://localhost/", headers, json.dumps(body).encode())
-        try:
-            status, _, payload = DynamoHandler.dispatch(request, request.raw_url, dict(request.headers))
-            parsed = json.loads(payload) if payload else None
-        except Exception as exc:
-            status, parsed = -1, type(exc).__name__
-        if isinstance(parsed, dict) and "TableDescription" in parsed:
-            parsed = {"TableName": parsed["TableDescription"]["TableName"]}  # creation times differ
-        out.append((status, parsed))
-    return out
+    headers = {
+        "content-type": "application/x-amz-json-1.0",
+        "x-amz-target": f"DynamoDB_20120810.{op}",
+        "x-moto-account-id": account,
+        "host": "localhost",
+    }
+    request = Request.from_primitives("POST", "http://localhost/", headers, json.dumps(body).encode())
+    try:
+        status, _, payload = DynamoHandler.dispatch(request, request.raw_url, dict(request.headers))
+        parsed = json.loads(payload) if payload else None
+    except Exception as exc:
+        return -1, type(exc).__name__
+    if isinstance(parsed, dict) and "TableDescription" in parsed:
+        parsed = {"TableName": parsed["TableDescription"]["TableName"]}  # creation times differ
+    return status, parsed
+
+
+def _replay(account: str) -> list[tuple[int, object]]:
+    return [_dispatch(account, op, body) for op, body in _CALLS]
 
 
 def test_patched_moto_answers_exactly_as_released_moto():
@@ -326,36 +328,15 @@ def _random_case(rng) -> tuple[dict, list[tuple[str, dict]]]:
 def test_fast_path_updates_answer_as_released_moto(monkeypatch):
     """Seeded random SET/ADD/REMOVE updates, each run through patched and released moto from
     the same item: the same status, the same answer, the same stored item."""
-    import json
     import random
-
-    from moto.core.request import Request
-    from moto.dynamodb.responses import DynamoHandler
 
     from local import moto_patch
 
     moto_patch.install()
 
-    def dispatch(account: str, op: str, body: dict) -> tuple[int, object]:
-        headers = {
-            "content-type": "application/x-amz-json-1.0",
-            "x-amz-target": f"DynamoDB_20120810.{op}",
-            "x-moto-account-id": account,
-            "host": "localhost",
-        }
-        request = Request.from_primitives("POST", "http://localhost/", headers, json.dumps(body).encode())
-        try:
-            status, _, payload = DynamoHandler.dispatch(request, request.raw_url, dict(request.headers))
-        except Exception as exc:
-            return -1, type(exc).__name__
-        parsed = json.loads(payload) if payload else None
-        if isinstance(parsed, dict) and "TableDescription" in parsed:
-            parsed = None  # creation times differ
-        return status, parsed
-
     def run(account: str, calls: list[tuple[str, dict]]) -> list[tuple[int, object]]:
-        out = [dispatch(account, op, body) for op, body in calls]
-        out.append(dispatch(account, "GetItem", {"TableName": "fast-path", "Key": _K}))
+        out = [_dispatch(account, op, body) for op, body in calls]
+        out.append(_dispatch(account, "GetItem", {"TableName": "fast-path", "Key": _K}))
         return out
 
     table = {
