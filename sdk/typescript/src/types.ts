@@ -51,6 +51,8 @@ export interface RouterDecision {
   cost_weight: number;
   candidates: RouterCandidate[];
   cluster_weights: number[];
+  /** Refined cluster (by index) -> the prompt's weight on each of its sub-clusters; empty without a refinement. */
+  subcluster_weights: Record<string, number[]>;
 }
 
 export interface RoutingProfile {
@@ -64,6 +66,8 @@ export interface RoutingProfile {
   date: string | null;
   mean_cost_usd: number | null;
   cluster_error: number[];
+  /** Refined cluster -> this model's error in each of its sub-clusters, where it was counted in them. */
+  subcluster_error: Record<string, number[]>;
 }
 
 export interface RoutingProfiles {
@@ -71,6 +75,8 @@ export interface RoutingProfiles {
   embedding: string;
   num_clusters: number;
   assignment: string;
+  /** Refined cluster -> its number of sub-clusters. */
+  subclusters: Record<string, number>;
   data: RoutingProfile[];
 }
 

@@ -78,6 +78,9 @@ class RouterDecision(_Model):
     cost_weight: float
     candidates: list[RouterCandidate]
     cluster_weights: list[float]
+    subcluster_weights: dict[str, list[float]] = {}
+    """Refined cluster (by index) -> the prompt's weight on each of its sub-clusters; empty
+    without a refinement."""
 
 
 class RoutingProfile(_Model):
@@ -91,6 +94,9 @@ class RoutingProfile(_Model):
     date: str | None = None
     mean_cost_usd: float | None = None
     cluster_error: list[float]
+    subcluster_error: dict[str, list[float]] = {}
+    """Refined cluster -> this model's error in each of its sub-clusters, where it was counted
+    in them."""
 
 
 class RoutingProfiles(_Model):
@@ -98,6 +104,8 @@ class RoutingProfiles(_Model):
     embedding: str
     num_clusters: int
     assignment: str
+    subclusters: dict[str, int] = {}
+    """Refined cluster -> its number of sub-clusters."""
     data: list[RoutingProfile]
 
 
