@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -200,12 +201,18 @@ def dynamodb() -> Iterator[str]:
         server.shutdown()
 
 
+@functools.cache
+def _template() -> Any:
+    from local.template import load
+
+    return load()  # read-only here; parsing it for each test cost ~90 ms of its setup
+
+
 def _fresh_tables(url: str) -> dict[str, str]:
     """Drop every table and create the template's again: each test starts from empty tables."""
     import boto3
 
     from local import dynamo
-    from local.template import load
 
     client = boto3.client(
         "dynamodb",
@@ -216,7 +223,7 @@ def _fresh_tables(url: str) -> dict[str, str]:
     )
     for name in client.list_tables().get("TableNames", []):
         client.delete_table(TableName=name)
-    return dynamo.create_tables(load(), url)
+    return dynamo.create_tables(_template(), url)
 
 
 def _forget_caches() -> None:
