@@ -28,7 +28,10 @@ from gateway.settings import get_settings
 from gateway.store import _sigv4, _wire
 from gateway.store.errors import ConditionFailed, StoreError, Throttled, TransactionCancelled
 
-_TIMEOUT = httpx.Timeout(connect=2.0, read=5.0, write=5.0, pool=2.0)
+# A call may wait for one of the store pool's few connections (http_client.py) as long as it
+# would wait for an answer: only a process serving many requests at once (the local stack)
+# ever waits, and there the store answers one call at a time anyway.
+_TIMEOUT = httpx.Timeout(connect=2.0, read=5.0, write=5.0, pool=5.0)
 ATTEMPTS = 5
 """Round trips one ``call`` may take, retries included."""
 _BACKOFF_BASE_S = 0.02
