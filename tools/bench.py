@@ -73,7 +73,10 @@ async def _run(
     async def one() -> None:
         async with sem:
             t = time.perf_counter()
-            r = await client.post(url, json=BODY, headers=headers)
+            try:
+                r = await client.post(url, json=BODY, headers=headers)
+            except httpx.HTTPError as exc:
+                raise RuntimeError(f"{url}: {exc!r}") from exc
             lat.append((time.perf_counter() - t) * 1000)
             r.raise_for_status()
             m = _TIMING.search(r.headers.get("server-timing", ""))
@@ -97,7 +100,11 @@ async def overhead(
     lat: dict[str, list[float]] = {name: [] for name in targets}
     rps: dict[str, list[float]] = {name: [] for name in targets}
     store_all: list[tuple[float, int]] = []
-    limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
+    # Idle connections are dropped by the client after 2 s: uvicorn (the simulator's, LiteLLM's)
+    # closes them after 5, and a connection reused as the server closes it is a ReadError.
+    limits = httpx.Limits(
+        max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2, keepalive_expiry=2.0
+    )
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
         for url, headers in targets.values():  # warm up
             await _run(client, f"{url}/chat/completions", headers, 20, concurrency)
