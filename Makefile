@@ -123,12 +123,13 @@ typecheck: $(VENV)/.installed
 check: lint typecheck
 
 # The quick checks first, side by side (code; the template's checkov and cfn-lint; its
-# validation and the build; the TypeScript SDK), each one's output kept together, then every
-# test. pytest exits 5
+# validation and the build; the TypeScript SDK), each starting as soon as its own virtualenv is
+# installed while the test-only ones (compatibility clients, schemathesis) still install; each
+# one's output kept together. Then every test. pytest exits 5
 # when it collected nothing; make fails on any non-zero exit, so an empty run never passes.
 # Two workers (-n 2): the schemathesis run and the stacks' subprocesses leave a core idle otherwise.
-test: tools
-	$(MAKE) -j4 --output-sync=target check iac build sdk-ts
+test:
+	$(MAKE) -j4 --output-sync=target check iac build sdk-ts compat-tools .tools/schemathesis/.installed
 	$(PY) -m pytest tests -q -n 2
 
 # The virtualenvs install side by side: pip waits on downloads as much as on the CPU, so on a
