@@ -3,6 +3,8 @@
 import boto3
 import pytest
 
+from tests.unit.local._moto import dispatch, table
+
 
 @pytest.fixture
 def ddb(store):
@@ -121,21 +123,7 @@ def _update(
 
 _ONE = {":one": {"N": "1"}}
 _CALLS: list[tuple[str, dict]] = [
-    (
-        "CreateTable",
-        {
-            "TableName": _T,
-            "KeySchema": [
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            "AttributeDefinitions": [
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            "BillingMode": "PAY_PER_REQUEST",
-        },
-    ),
+    ("CreateTable", table(_T)),
     ("PutItem", {"TableName": _T, "Item": _ITEM}),
     ("GetItem", {"TableName": _T, "Key": _K}),
     # Items at the size limit, one on each side of it.
@@ -211,32 +199,8 @@ _CALLS: list[tuple[str, dict]] = [
 ]
 
 
-def _dispatch(account: str, op: str, body: dict) -> tuple[int, object]:
-    """One call straight into moto's DynamoDB handler, as the local server makes it."""
-    import json
-
-    from moto.core.request import Request
-    from moto.dynamodb.responses import DynamoHandler
-
-    headers = {
-        "content-type": "application/x-amz-json-1.0",
-        "x-amz-target": f"DynamoDB_20120810.{op}",
-        "x-moto-account-id": account,
-        "host": "localhost",
-    }
-    request = Request.from_primitives("POST", "http://localhost/", headers, json.dumps(body).encode())
-    try:
-        status, _, payload = DynamoHandler.dispatch(request, request.raw_url, dict(request.headers))
-        parsed = json.loads(payload) if payload else None
-    except Exception as exc:
-        return -1, type(exc).__name__
-    if isinstance(parsed, dict) and "TableDescription" in parsed:
-        parsed = {"TableName": parsed["TableDescription"]["TableName"]}  # creation times differ
-    return status, parsed
-
-
-def _replay(account: str) -> list[tuple[int, object]]:
-    return [_dispatch(account, op, body) for op, body in _CALLS]
+def _replay(account: str) -> list[tuple[int, str]]:
+    return [dispatch(account, op, body) for op, body in _CALLS]
 
 
 def test_patched_moto_answers_exactly_as_released_moto():
@@ -349,33 +313,24 @@ def test_fast_path_updates_answer_as_released_moto(monkeypatch):
     moto_patch.install()
 
     def run(account: str, calls: list[tuple[str, dict]]) -> list[tuple[int, object]]:
-        out = [_dispatch(account, op, body) for op, body in calls]
-        out.append(_dispatch(account, "GetItem", {"TableName": "fast-path", "Key": _K}))
+        out = [dispatch(account, op, body) for op, body in calls]
+        out.append(dispatch(account, "GetItem", {"TableName": "fast-path", "Key": _K}))
         return out
 
-    table = {
-        "TableName": "fast-path",
-        "KeySchema": [
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        "AttributeDefinitions": [
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "gsi", "AttributeType": "S"},
-        ],
-        "GlobalSecondaryIndexes": [
+    fast_path = table(
+        "fast-path",
+        "gsi",
+        GlobalSecondaryIndexes=[
             {
                 "IndexName": "by-gsi",
                 "KeySchema": [{"AttributeName": "gsi", "KeyType": "HASH"}],
                 "Projection": {"ProjectionType": "ALL"},
             }
         ],
-        "BillingMode": "PAY_PER_REQUEST",
-    }
-    assert run("333333333333", [("CreateTable", table)])[0][0] == 200
+    )
+    assert run("333333333333", [("CreateTable", fast_path)])[0][0] == 200
     with moto_patch.unpatched():
-        assert run("444444444444", [("CreateTable", table)])[0][0] == 200
+        assert run("444444444444", [("CreateTable", fast_path)])[0][0] == 200
     applied = []
     simple_update = moto_patch._simple_update
 
