@@ -106,7 +106,11 @@ async def test_a_body_that_is_not_json_is_not_echoed(bench, monkeypatch):
         return httpx.Response(502, text=f"<html>upstream said: {request.headers['authorization']}</html>")
 
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    monkeypatch.setattr(http_client, "get_client", lambda *a, **kw: client)
+    real = http_client.get_client
+    # The providers' pool answers the page; the store's pools stay real.
+    monkeypatch.setattr(
+        http_client, "get_client", lambda pool="providers": client if pool == "providers" else real(pool)
+    )
     from gateway.providers import transport
 
     monkeypatch.setattr(transport, "get_client", lambda *a, **kw: client)

@@ -23,3 +23,21 @@ async def test_store_pool_is_small():
     stack's concurrent requests open connections that httpx scans on every call."""
     pool = http_client.get_client("store")._transport._pool
     assert pool._max_connections <= 8
+
+
+async def test_a_fan_out_gets_its_own_pool_of_fan_out_size_also_in_its_tasks():
+    """The report builder keeps FAN_OUT store calls in flight: its pool holds that many kept
+    alive (each new one to DynamoDB is a TLS handshake), in the tasks it starts too."""
+    import asyncio
+
+    async def in_a_task():
+        await asyncio.sleep(0)
+        return http_client.store_client()
+
+    assert http_client.store_client() is http_client.get_client("store")
+    with http_client.store_fan_out():
+        inside = await asyncio.gather(*(in_a_task() for _ in range(3)))
+        pool = inside[0]._transport._pool
+        assert {id(c) for c in inside} == {id(http_client.get_client("store_fan_out"))}
+        assert pool._max_connections == pool._max_keepalive_connections == http_client.FAN_OUT
+    assert http_client.store_client() is http_client.get_client("store")

@@ -198,8 +198,14 @@ async def latest(
     return report
 
 
-async def build_scheduled(now: float | None = None, *, concurrency: int = 32) -> dict[str, Any]:
-    """The scheduled job: the gateway's report and one per key active in the window, all stored."""
+async def build_scheduled(now: float | None = None, *, concurrency: int = store.FAN_OUT) -> dict[str, Any]:
+    """The scheduled job: the gateway's report and one per key active in the window, all stored,
+    ``concurrency`` store calls at a time over the store's fan-out pool."""
+    with store.fan_out():
+        return await _build_scheduled(now, concurrency)
+
+
+async def _build_scheduled(now: float | None, concurrency: int) -> dict[str, Any]:
     started = time.perf_counter()
     now = clock.now() if now is None else now
     hours = window(now)

@@ -23,7 +23,7 @@ import httpx
 from gateway import clock
 from gateway.context import current_context
 from gateway.errors import StoreUnavailableError
-from gateway.http_client import get_client
+from gateway.http_client import FAN_OUT, store_client, store_fan_out
 from gateway.settings import get_settings
 from gateway.store import _sigv4, _wire
 from gateway.store.errors import ConditionFailed, StoreError, Throttled, TransactionCancelled
@@ -162,9 +162,7 @@ async def call(operation: str, **kwargs: Any) -> dict[str, Any]:
             )
             error: Exception
             try:
-                resp = await get_client("store").post(
-                    url + "/", content=body, headers=headers, timeout=_TIMEOUT
-                )
+                resp = await store_client().post(url + "/", content=body, headers=headers, timeout=_TIMEOUT)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 error = StoreUnavailableError(_UNAVAILABLE, headers=dict(_RETRY_HEADERS))
                 error.__cause__ = exc
@@ -191,3 +189,8 @@ async def call(operation: str, **kwargs: Any) -> dict[str, Any]:
         if ctx is not None:
             ctx.store_calls += 1
             ctx.store_ms += (time.perf_counter() - started) * 1000
+
+
+fan_out = store_fan_out
+"""Store calls inside (and in tasks started inside) share a pool sized for ``FAN_OUT`` at once."""
+__all__ = ["ATTEMPTS", "FAN_OUT", "call", "fan_out", "from_item", "reset_client", "to_item"]

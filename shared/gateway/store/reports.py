@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from gateway.settings import get_settings
-from gateway.store.dynamo import call
+from gateway.store.dynamo import FAN_OUT, call, fan_out
 from gateway.store.ledger import GATEWAY_PK, key_pk
 
 REPORT_SK = "REPORT#24h"
@@ -114,7 +114,7 @@ async def save(key_id: str | None, report: dict[str, Any], now: float) -> None:
 
 
 async def save_many(
-    reports: list[tuple[str | None, dict[str, Any]]], now: float, *, concurrency: int = 32
+    reports: list[tuple[str | None, dict[str, Any]]], now: float, *, concurrency: int = FAN_OUT
 ) -> None:
     """Store many reports: BatchWriteItem, 25 at a time, unprocessed items retried."""
     table = get_settings().usage_table
@@ -136,9 +136,11 @@ async def save_many(
 
 
 __all__ = [
+    "FAN_OUT",
     "KEYS_PER_BATCH_GET",
     "REPORT_SK",
     "active_keys",
+    "fan_out",
     "gateway_hours",
     "key_hours",
     "load",

@@ -210,7 +210,7 @@ async def test_an_admission_applied_then_answered_500_is_not_counted_twice(env, 
     unknown); the store's retry must not add the hold to the day's committed amount again."""
     from gateway.store import dynamo
 
-    real = dynamo.get_client
+    real = dynamo.store_client
     failed: list[bool] = []
 
     class Flaky:
@@ -234,7 +234,7 @@ async def test_an_admission_applied_then_answered_500_is_not_counted_twice(env, 
         def __getattr__(self, name):
             return getattr(self.client, name)
 
-    monkeypatch.setattr(dynamo, "get_client", lambda pool: Flaky(real(pool)))
+    monkeypatch.setattr(dynamo, "store_client", lambda: Flaky(real()))
     await _complete("dup1", model="claude-haiku-4-5-20251001")
     assert failed
     acct, now = await _account(), clock.now()

@@ -27,7 +27,7 @@ def dynamo_answers(monkeypatch):
             return handler(request)
 
         client = httpx.AsyncClient(transport=httpx.MockTransport(wrapped))
-        monkeypatch.setattr(store_door, "get_client", lambda pool: client)
+        monkeypatch.setattr(store_door, "store_client", lambda: client)
         return seen
 
     yield install
