@@ -16,7 +16,7 @@ import asyncio
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from gateway.catalog import params
 from gateway.errors import GatewayError, UpstreamError, UpstreamTimeoutError, redact
@@ -37,19 +37,15 @@ _BACKOFF_CAP_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
-class Attempt:
-    """One try: a target, its adapter, the request fitted to it, and the time it may take."""
+class Tried:
+    """One try of any endpoint: a target and the time it may take (what ``failed`` reads)."""
 
     target: Target
-    adapter: Adapter
-    request: ChatCompletionRequest
-    dropped: list[str]
-    """Parameters dropped to fit the target (``drop_params``)."""
     time_left: float
     """Seconds until the request's failover deadline."""
     budget: float
-    """Seconds this attempt may wait for its first byte (its share of ``time_left``); for the
-    JSON path the whole answer, which is its first byte."""
+    """Seconds this attempt may wait for its first byte (its share of ``time_left``); for a
+    JSON answer the whole answer, which is its first byte."""
 
     @property
     def provider(self) -> str:
@@ -59,6 +55,16 @@ class Attempt:
     def last_chance(self) -> bool:
         """Its budget is all the time left: when it runs out, the request's deadline has passed."""
         return self.budget >= self.time_left
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt(Tried):
+    """A chat try: also its adapter and the request fitted to the target."""
+
+    adapter: Adapter
+    request: ChatCompletionRequest
+    dropped: list[str]
+    """Parameters dropped to fit the target (``drop_params``)."""
 
 
 def budget(left: float, remaining: int, floor: float) -> float:
@@ -89,7 +95,9 @@ async def attempts(plan: Plan, ctx: RequestContext) -> AsyncIterator[Attempt]:
             continue
     async for i, left, share in paced([target for target, _, _ in fits], ctx):
         target, fitted, dropped = fits[i]
-        yield Attempt(target, get_adapter(target.provider.adapter), fitted, dropped, left, share)
+        yield Attempt(
+            target, left, share, adapter=get_adapter(target.provider.adapter), request=fitted, dropped=dropped
+        )
 
 
 async def paced(targets: list[Target], ctx: RequestContext) -> AsyncIterator[tuple[int, float, float]]:
@@ -124,19 +132,6 @@ def timed_out(attempt: Tried) -> UpstreamTimeoutError:
         retryable=True,
         unanswered=True,
     )
-
-
-class Tried(Protocol):
-    """What ``failed`` reads of an attempt: a chat ``Attempt`` or a ``completion.work`` one."""
-
-    @property
-    def provider(self) -> str: ...
-
-    @property
-    def budget(self) -> float: ...
-
-    @property
-    def last_chance(self) -> bool: ...
 
 
 async def failed(attempt: Tried, exc: BaseException, failures: list[UpstreamError]) -> bool:

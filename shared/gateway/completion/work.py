@@ -23,7 +23,7 @@ from gateway.accounting.pricing import Cost
 from gateway.accounting.usage import RawUsage
 from gateway.catalog.models import get_catalog
 from gateway.catalog.targets import resolve
-from gateway.completion.attempts import failed, malformed, order, paced
+from gateway.completion.attempts import Tried, failed, malformed, order, paced
 from gateway.completion.settle import settle_admission
 from gateway.errors import AllProvidersFailedError, GatewayError, UpstreamError
 from gateway.providers import transport
@@ -51,20 +51,8 @@ class WorkPlan:
     cooling: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
-class WorkAttempt:
-    target: Target
-    time_left: float
-    budget: float
-    """Seconds this attempt may take (its share of ``time_left``, as for chat)."""
-
-    @property
-    def provider(self) -> str:
-        return self.target.provider_id
-
-    @property
-    def last_chance(self) -> bool:
-        return self.budget >= self.time_left
+WorkAttempt = Tried
+"""What a work endpoint's ``call`` gets: a target and its share of the time (chat's ``Tried``)."""
 
 
 @dataclass(slots=True)
