@@ -123,19 +123,9 @@ async def serve(
         (b.get("stream_options") or {}).get("include_usage")
     ),
 ) -> Response:
-    STATS[provider] += 1
-    fault = take_fault(provider)
-    if CONFIG["latency_ms"]:
-        await asyncio.sleep(CONFIG["latency_ms"] / 1000)
-    if fault and fault["fault"] == "timeout":
-        await asyncio.sleep(fault.get("seconds", 30))
-    if fault and fault["fault"] == "status":
-        status = int(fault.get("status", 500))
-        headers = {"retry-after": "1"} if status == 429 else {}
-        message = fault.get("message", f"simulated {status}")
-        if fault.get("echo_key"):
-            message = _echo_key(request, message, full=fault["echo_key"] == "full")
-        return JSONResponse(error(status, message), status_code=status, headers=headers)
+    fault, early = await _arrive(provider, error, request)
+    if early is not None:
+        return early
     try:
         body = json.loads(await request.body())
     except ValueError:
@@ -163,8 +153,12 @@ async def _cut(text: str) -> AsyncIterator[bytes]:
     raise Disconnect("simulated disconnect")
 
 
-async def fault_for(provider: str, error: Callable[[int, str], dict[str, Any]]) -> Response | None:
-    """Count the request and apply an armed fault (status, timeout, malformed) to a non-chat call."""
+async def _arrive(
+    provider: str, error: Callable[[int, str], dict[str, Any]], request: Request | None = None
+) -> tuple[dict[str, Any] | None, Response | None]:
+    """Count the request, wait out the configured latency and an armed timeout, and answer an
+    armed status fault (echoing the caller's key where the fault asks and ``request`` is
+    given); the fault, and the answer when the call ends here."""
     STATS[provider] += 1
     fault = take_fault(provider)
     if CONFIG["latency_ms"]:
@@ -174,9 +168,18 @@ async def fault_for(provider: str, error: Callable[[int, str], dict[str, Any]]) 
     if fault and fault["fault"] == "status":
         status = int(fault.get("status", 500))
         headers = {"retry-after": "1"} if status == 429 else {}
-        return JSONResponse(
-            error(status, fault.get("message", f"simulated {status}")), status_code=status, headers=headers
-        )
+        message = fault.get("message", f"simulated {status}")
+        if fault.get("echo_key") and request is not None:
+            message = _echo_key(request, message, full=fault["echo_key"] == "full")
+        return fault, JSONResponse(error(status, message), status_code=status, headers=headers)
+    return fault, None
+
+
+async def fault_for(provider: str, error: Callable[[int, str], dict[str, Any]]) -> Response | None:
+    """Count the request and apply an armed fault (status, timeout, malformed) to a non-chat call."""
+    fault, early = await _arrive(provider, error)
+    if early is not None:
+        return early
     if fault and fault["fault"] == "malformed":
         return Response('{"data": [{"embedding": ', media_type="application/json")
     return None
