@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 SECRET_NAMES = ("GATEWAY_ADMIN_KEY", "LNBITS_API_KEY", "REPORT_LINK_SECRET")
 """The gateway's own secrets: each from ``<NAME>`` (local) or ``<NAME>_PARAM`` (SSM or Secrets Manager)."""
@@ -216,30 +216,36 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     return default if not raw else raw in ("1", "true", "yes", "on")
 
 
-def _optional_decimal(env: Mapping[str, str], name: str, default: Decimal | None) -> Decimal | None:
-    """A non-negative amount; empty or ``none`` means no limit."""
+N = TypeVar("N", int, Decimal)
+
+
+def _optional(env: Mapping[str, str], name: str, default: N | None, read: Callable[[str], N]) -> N | None:
+    """A non-negative limit read by ``read``; empty means ``default``, ``none`` (or
+    ``unlimited``) no limit, anything unreadable or negative ``default``."""
     raw = (env.get(name) or "").strip()
     if not raw:
         return default
     if raw.lower() in ("none", "unlimited"):
         return None
     try:
-        value = Decimal(raw)
-    except (ArithmeticError, InvalidOperation):
+        return read(raw)
+    except (ArithmeticError, ValueError):
         return default
-    return value if value.is_finite() and value >= 0 else default
+
+
+def _amount(raw: str) -> Decimal:
+    value = Decimal(raw)
+    if not value.is_finite() or value < 0:
+        raise ValueError(raw)
+    return value
+
+
+def _optional_decimal(env: Mapping[str, str], name: str, default: Decimal | None) -> Decimal | None:
+    return _optional(env, name, default, _amount)
 
 
 def _optional_int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    if raw.lower() in ("none", "unlimited"):
-        return None
-    try:
-        return max(0, int(raw))
-    except ValueError:
-        return default
+    return _optional(env, name, default, lambda raw: max(0, int(raw)))
 
 
 def _names(raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
