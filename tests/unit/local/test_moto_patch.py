@@ -122,6 +122,26 @@ def _update(
 
 
 _ONE = {":one": {"N": "1"}}
+
+
+def _add_then_put(**put: str) -> tuple[str, dict]:
+    """A transaction: add 1 to the item's n, then put a new item only if it does not exist."""
+    new = {"pk": {"S": "new"}, "sk": {"S": "x"}}
+    return "TransactWriteItems", {
+        "TransactItems": [
+            {
+                "Update": {
+                    "TableName": _T,
+                    "Key": _K,
+                    "UpdateExpression": "ADD n :one",
+                    "ExpressionAttributeValues": _ONE,
+                }
+            },
+            {"Put": {"TableName": _T, "Item": new, "ConditionExpression": "attribute_not_exists(pk)", **put}},
+        ]
+    }
+
+
 _CALLS: list[tuple[str, dict]] = [
     ("CreateTable", table(_T)),
     ("PutItem", {"TableName": _T, "Item": _ITEM}),
@@ -149,51 +169,8 @@ _CALLS: list[tuple[str, dict]] = [
     _update("SET a = :missing", _ONE),
     _update("SET n = n + :s", {":s": {"S": "x"}}),  # type mismatch
     _update("SET q.r = :one", _ONE),  # a path under a missing attribute
-    (
-        "TransactWriteItems",
-        {
-            "TransactItems": [
-                {
-                    "Update": {
-                        "TableName": _T,
-                        "Key": _K,
-                        "UpdateExpression": "ADD n :one",
-                        "ExpressionAttributeValues": _ONE,
-                    }
-                },
-                {
-                    "Put": {
-                        "TableName": _T,
-                        "Item": {"pk": {"S": "new"}, "sk": {"S": "x"}},
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
-            ]
-        },
-    ),
-    (
-        "TransactWriteItems",
-        {
-            "TransactItems": [
-                {
-                    "Update": {
-                        "TableName": _T,
-                        "Key": _K,
-                        "UpdateExpression": "ADD n :one",
-                        "ExpressionAttributeValues": _ONE,
-                    }
-                },
-                {
-                    "Put": {
-                        "TableName": _T,
-                        "Item": {"pk": {"S": "new"}, "sk": {"S": "x"}},
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                    }
-                },
-            ]
-        },
-    ),
+    _add_then_put(),
+    _add_then_put(ReturnValuesOnConditionCheckFailure="ALL_OLD"),
     ("GetItem", {"TableName": _T, "Key": _K}),
     ("Scan", {"TableName": _T}),
 ]
