@@ -309,14 +309,16 @@ def test_fast_path_updates_answer_as_released_moto(monkeypatch):
     with moto_patch.unpatched():
         assert run("444444444444", [("CreateTable", fast_path)])[0][0] == 200
     applied = []
-    simple_update = moto_patch._simple_update
+    from local.moto_patch import _updates
+
+    simple_update = _updates._simple_update
 
     def counted(*args):
         writes = simple_update(*args)
         applied.append(writes is not None)
         return writes
 
-    monkeypatch.setattr(moto_patch, "_simple_update", counted)
+    monkeypatch.setattr(_updates, "_simple_update", counted)
     rng = random.Random(20261201)
     outcomes = {"ok": 0, "refused": 0}
     for case in range(600):
