@@ -11,7 +11,7 @@ import pytest
 
 from gateway import clock
 from gateway.settings import get_settings
-from gateway.store import accounts, wallet
+from gateway.store import accounts, free_cap, wallet
 from gateway.store.dynamo import call, from_item
 from gateway.store.errors import TransactionCancelled
 from tests.adversarial.conftest import ADMIN_KEY
@@ -62,7 +62,7 @@ async def test_the_free_tier_has_a_gateway_wide_daily_cap(gateway, monkeypatch):
     assert codes == [200, 200, 402, 402]
     refused = await gateway.chat(key, max_tokens=5)
     assert "daily allowance" in refused.json()["error"]["message"]
-    assert await accounts.free_spend(accounts.day_of(clock.now())) <= cap
+    assert await free_cap.spent(accounts.day_of(clock.now())) <= cap
 
 
 # --- 2. stopping billing with X-App-ID ----------------------------------------------------------

@@ -35,7 +35,7 @@ from gateway.errors import (
 )
 from gateway.observability import free_tier_spend, logger
 from gateway.settings import get_settings
-from gateway.store import accounts
+from gateway.store import accounts, free_cap
 from gateway.store.ledger import ledger_ms
 
 if TYPE_CHECKING:
@@ -257,7 +257,7 @@ async def _take_free_allowance(pid: str, usd: Decimal, now: float) -> bool | Non
     if cap is None:
         return None
     expires = int(now) + 3 * 86400
-    committed = await accounts.take_free_allowance(pid, accounts.day_of(now), usd, cap, expires)
+    committed = await free_cap.take(pid, accounts.day_of(now), usd, cap, expires)
     if committed is None:
         return False
     try:
@@ -346,7 +346,7 @@ async def hold(ctx: RequestContext, want: Reserve, targets: list[Target]) -> Adm
             break
         except accounts.Refused as refused:
             if allowance:
-                await accounts.give_back_free_allowance(pid, accounts.day_of(now), usd)
+                await free_cap.give_back(pid, accounts.day_of(now), usd)
             error = _refusal(limits, usd, toks, refused.account, now, mode, why_paid)
             if not retried and refused.account.expired_holds(now):
                 # Crashed requests' holds: settled (charged their reservation), their slots freed.

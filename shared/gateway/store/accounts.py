@@ -29,11 +29,7 @@ Reservations of crashed requests expire: a hold lives past the function's own ti
 it is never refunded silently), exactly once: its ledger record is keyed like the request's
 own, so whichever settlement comes first wins.
 
-The free tier's gateway-wide daily cap lives in ``FREECAP#<day>`` items, one per shard
-(``FREE_CAP_SHARDS``, chosen by principal): a free admission first takes its hold from its
-shard (conditional ``ADD``, at most the cap's share), settlement trues it up. A shard that is
-full refuses although others may have room: the cap is never exceeded, at the price of
-being reached a little early.
+The free tier's gateway-wide daily cap has items of its own (``store/free_cap.py``).
 
 Stale minute and day attributes are removed by later admissions (those the container saw in
 the item last time), which keeps the item small.
@@ -44,7 +40,6 @@ read-only view of the item) and ``Hold``s, and ask for admissions with an ``Ask`
 
 from __future__ import annotations
 
-import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -60,7 +55,6 @@ if TYPE_CHECKING:
 
 SK = "ACCT"
 NANO = Decimal(1_000_000_000)
-FREE_CAP_SHARDS = 8
 _HOLD = "h#"
 _OPEN = "open"
 _STALE_MEMO_MAX = 10_000
@@ -482,78 +476,6 @@ async def release(principal_id: str, hold: Hold) -> bool:
     return True
 
 
-def _free_cap_key(principal_id: str, day: str) -> dict[str, Any]:
-    shard = zlib.crc32(principal_id.encode()) % FREE_CAP_SHARDS
-    return to_item({"pk": f"FREECAP#{day}", "sk": f"SHARD#{shard:02d}"})
-
-
-async def take_free_allowance(
-    principal_id: str, day: str, usd: Decimal, cap: Decimal | None, expires_at: int
-) -> Decimal | None:
-    """Count ``usd`` against the day's gateway-wide free-tier cap (this principal's shard of it;
-    ``cap`` None: counted, never refused). The shard's count afterwards, as if every shard
-    stood there (what the free tier will have cost when they all do); None, and nothing
-    counted, when it cannot take it."""
-    values: dict[str, Any] = {
-        ":usd": {"N": str(to_nano(usd))},
-        ":e": {"N": str(expires_at)},
-        ":k": {"S": "free_cap"},
-    }
-    kw: dict[str, Any] = {
-        "TableName": get_settings().keys_table,
-        "Key": _free_cap_key(principal_id, day),
-        "UpdateExpression": "ADD #c :usd SET #e = :e, #k = :k",
-        "ExpressionAttributeNames": {"#c": "committed_nusd", "#e": "expires_at", "#k": "kind"},
-        "ExpressionAttributeValues": values,
-        "ReturnValues": "UPDATED_NEW",
-    }
-    if cap is not None:
-        room = int(((cap / FREE_CAP_SHARDS - usd) * NANO).to_integral_value(rounding=ROUND_FLOOR))
-        if room < 0:
-            return None
-        kw["ConditionExpression"] = "attribute_not_exists(#c) OR #c <= :room"
-        values[":room"] = {"N": str(room)}
-    try:
-        resp = await call("update_item", **kw)
-    except ConditionFailed:
-        return None
-    shard = Decimal(int(resp["Attributes"]["committed_nusd"]["N"])) / NANO
-    return shard * FREE_CAP_SHARDS
-
-
-def free_allowance_update(principal_id: str, day: str, usd: Decimal) -> dict[str, Any]:
-    """The TransactWriteItems ``Update`` that moves the free-tier cap's count by ``usd``
-    (settlement's true-up, or giving back an admission that did not go through)."""
-    return {
-        "Update": {
-            "TableName": get_settings().keys_table,
-            "Key": _free_cap_key(principal_id, day),
-            "UpdateExpression": "ADD #c :usd",
-            "ExpressionAttributeNames": {"#c": "committed_nusd"},
-            "ExpressionAttributeValues": {":usd": {"N": str(to_nano(usd))}},
-        }
-    }
-
-
-async def give_back_free_allowance(principal_id: str, day: str, usd: Decimal) -> None:
-    await call("update_item", **free_allowance_update(principal_id, day, -usd)["Update"])
-
-
-async def free_spend(day: str) -> Decimal:
-    """What the free tier has committed today, across every key (all shards)."""
-    resp = await call(
-        "query",
-        TableName=get_settings().keys_table,
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"FREECAP#{day}"}},
-        ConsistentRead=True,
-    )
-    return sum(
-        (Decimal(int(i.get("committed_nusd", {}).get("N", "0"))) / NANO for i in resp.get("Items", [])),
-        Decimal(0),
-    )
-
-
 async def get(principal_id: str) -> Account:
     resp = await call(
         "get_item", TableName=get_settings().keys_table, Key=key(principal_id), ConsistentRead=True
@@ -578,7 +500,6 @@ async def get_many(principal_ids: list[str]) -> dict[str, Account]:
 
 
 __all__ = [
-    "FREE_CAP_SHARDS",
     "NANO",
     "Account",
     "Ask",
@@ -589,16 +510,12 @@ __all__ = [
     "credit_update",
     "day_of",
     "forget",
-    "free_allowance_update",
-    "free_spend",
     "get",
     "get_many",
-    "give_back_free_allowance",
     "key",
     "minute_of",
     "next_midnight",
     "release",
     "settle_update",
-    "take_free_allowance",
     "to_nano",
 ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 from gateway.observability import counters_dropped, logger
-from gateway.store import accounts, ledger
+from gateway.store import accounts, free_cap, ledger
 from gateway.store.dynamo import call
 from gateway.store.errors import StoreError, TransactionCancelled
 
@@ -44,9 +44,7 @@ def _charges(
     ]
     if hold.allowance and hold_open:
         # The gateway-wide free-tier count took the hold at admission: true it up to the cost.
-        out.append(
-            accounts.free_allowance_update(record.principal_id, hold.day, record.cost.total - hold.usd)
-        )
+        out.append(free_cap.update(record.principal_id, hold.day, record.cost.total - hold.usd))
     return out
 
 
