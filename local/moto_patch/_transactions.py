@@ -80,31 +80,17 @@ def _transact_write_items() -> Any:
                         streams[table_name] = (table.stream_shard, len(table.stream_shard.items))
                     hash_key, range_key = self.get_keys_value(table, key)
                     backups.append((table, hash_key, range_key, copy.deepcopy(current)))
+                given = {
+                    "condition_expression": cond,
+                    "expression_attribute_names": names,
+                    "expression_attribute_values": values,
+                }
                 if op_type == "Put":
-                    self.put_item(
-                        table_name,
-                        op["Item"],
-                        condition_expression=cond,
-                        expression_attribute_names=names,
-                        expression_attribute_values=values,
-                    )
+                    self.put_item(table_name, op["Item"], **given)
                 elif op_type == "Delete":
-                    self.delete_item(
-                        table_name,
-                        key,
-                        condition_expression=cond,
-                        expression_attribute_names=names,
-                        expression_attribute_values=values,
-                    )
+                    self.delete_item(table_name, key, **given)
                 elif op_type == "Update":
-                    self.update_item(
-                        table_name,
-                        key,
-                        update_expression=op["UpdateExpression"],
-                        condition_expression=cond,
-                        expression_attribute_names=names,
-                        expression_attribute_values=values,
-                    )
+                    self.update_item(table_name, key, update_expression=op["UpdateExpression"], **given)
                 errors.append((None, None, None))
             except (MultipleTransactionsException, MockValidationException):
                 rollback()
